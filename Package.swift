@@ -1,0 +1,40 @@
+// swift-tools-version: 6.1
+// The benchmark harness (ordo-one/benchmark with its MallocInterposer trait) needs tools 6.1.
+import PackageDescription
+
+let package = Package(
+    name: "GenKit",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "GenCore", targets: ["GenCore"]),
+    ],
+    dependencies: [
+        // Used only by Benchmarks/ and Examples/; the library products depend on the toolchain and system libraries alone.
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // MARK: C kernels and system libraries (internal; no public API of their own)
+        .target(name: "CGenKernels", path: "Sources/CGenKernels"),
+        .systemLibrary(
+            name: "CJPEGTurbo", path: "Sources/CJPEGTurbo", pkgConfig: "libjpeg",
+            providers: [.apt(["libjpeg-dev"]), .brew(["jpeg-turbo"])]),
+        .systemLibrary(
+            name: "CLibPNG", path: "Sources/CLibPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
+        .target(name: "CGenImageCodecs", dependencies: ["CJPEGTurbo", "CLibPNG"], path: "Sources/CGenImageCodecs"),
+
+        // MARK: Library products
+        .target(name: "GenCore", dependencies: ["CGenKernels", "CGenImageCodecs"]),
+
+        // MARK: Tests
+        .testTarget(name: "GenCoreTests", dependencies: ["GenCore"], resources: [.copy("Fixtures")]),
+
+        // MARK: Benchmarks (swift package benchmark)
+        .executableTarget(
+            name: "GenCoreBenchmarks",
+            dependencies: ["GenCore", .product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/GenCoreBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+    ]
+)

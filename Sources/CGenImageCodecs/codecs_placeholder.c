@@ -1,0 +1,1 @@
+#include "gk_image_codecs.h"

@@ -1,0 +1,30 @@
+// Matrix multiplication kernels (row-major, float32 compute).
+#ifndef GK_GEMM_H
+#define GK_GEMM_H
+#include <stdint.h>
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// C[M,N] = alpha * op(A) · op(B) + beta * C, row-major with leading dimensions.
+/// op(A) is A[M,K] (lda >= K) or, with transA, Aᵀ where A is [K,M] (lda >= M); likewise B.
+/// beta == 0 means C is write-only (NaNs in C are ignored). Multithreaded on the pool.
+void gk_sgemm(int transA, int transB, long M, long N, long K, float alpha,
+              const float *A, long lda, const float *B, long ldb,
+              float beta, float *C, long ldc);
+
+/// Linear layer with half-precision weights read directly: C[M,N] = A[M,K] · Wᵀ (+ bias[N] when non-NULL),
+/// W stored [N,K] (PyTorch's [out, in]) as IEEE float16 bits. C is overwritten.
+void gk_linear_f16w(long M, long N, long K, const float *A, long lda,
+                    const uint16_t *W, long ldw, const float *bias, float *C, long ldc);
+/// As gk_linear_f16w with bfloat16 weights.
+void gk_linear_bf16w(long M, long N, long K, const float *A, long lda,
+                     const uint16_t *W, long ldw, const float *bias, float *C, long ldc);
+/// As gk_linear_f16w with float32 weights (W [N,K]); uses the matrix-vector path when M is small.
+void gk_linear_f32w(long M, long N, long K, const float *A, long lda,
+                    const float *W, long ldw, const float *bias, float *C, long ldc);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
