@@ -7,6 +7,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "GenCore", targets: ["GenCore"]),
+        .library(name: "TextModels", targets: ["TextModels"]),
+        .library(name: "VisionEncoder", targets: ["VisionEncoder"]),
     ],
     dependencies: [
         // Used only by Benchmarks/ and Examples/; the library products depend on the toolchain and system libraries alone.
@@ -26,9 +28,13 @@ let package = Package(
 
         // MARK: Library products
         .target(name: "GenCore", dependencies: ["CGenKernels", "CGenImageCodecs"]),
+        .target(name: "TextModels", dependencies: ["GenCore"]),
+        .target(name: "VisionEncoder", dependencies: ["GenCore"]),
 
         // MARK: Tests
         .testTarget(name: "GenCoreTests", dependencies: ["GenCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TextModelsTests", dependencies: ["TextModels"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VisionEncoderTests", dependencies: ["VisionEncoder"], resources: [.copy("Fixtures")]),
 
         // MARK: Benchmarks (swift package benchmark)
         .executableTarget(
