@@ -62,3 +62,13 @@ struct BinaryFileWriter: ~Copyable {
         }
     }
 }
+
+extension Tensor {
+    /// Calls `body` with the elements as row-major bytes (copying first only when the layout is not contiguous).
+    func withRowMajorBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        let data = contiguous()
+        return try withExtendedLifetime(data.storage) { () throws(E) -> R in
+            try body(UnsafeRawBufferPointer(start: data.rawPointer, count: data.count * data.dtype.byteSize))
+        }
+    }
+}

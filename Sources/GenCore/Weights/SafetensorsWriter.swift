@@ -12,10 +12,7 @@ public enum SafetensorsWriter {
         var file = try BinaryFileWriter(path: path)
         try file.append(header)
         for (_, tensor) in ordered {
-            let data = tensor.contiguous()
-            try withExtendedLifetime(data.storage) { () throws(GenCoreError) in
-                try file.append(UnsafeRawBufferPointer(start: data.rawPointer, count: data.count * data.dtype.byteSize))
-            }
+            try tensor.withRowMajorBytes { (raw) throws(GenCoreError) in try file.append(raw) }
         }
         try file.finish()
     }
@@ -24,12 +21,7 @@ public enum SafetensorsWriter {
     public static func serialized(_ tensors: [String: Tensor], metadata: [String: String]? = nil) throws(GenCoreError) -> [UInt8] {
         let (ordered, header) = try layout(tensors, metadata: metadata)
         var out = header
-        for (_, tensor) in ordered {
-            let data = tensor.contiguous()
-            withExtendedLifetime(data.storage) {
-                out.append(contentsOf: UnsafeRawBufferPointer(start: data.rawPointer, count: data.count * data.dtype.byteSize))
-            }
-        }
+        for (_, tensor) in ordered { tensor.withRowMajorBytes { out.append(contentsOf: $0) } }
         return out
     }
 
