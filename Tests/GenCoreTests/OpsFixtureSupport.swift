@@ -85,3 +85,14 @@ func paddedLayout(_ t: Tensor, axis: Int, extra: Int = 3) -> Tensor {
     padShape[ax] = extra
     return concatenate([t, Tensor(repeating: .nan, shape: padShape).converted(to: t.dtype)], axis: ax).sliced(axis: ax, 0..<t.shape[ax])
 }
+
+@Suite struct OpsFixtureSupportTests {
+    /// The comparison used by every ops test must flag a wrong element, a NaN mismatch and a shape mismatch.
+    @Test func expectCloseDetectsDifferences() {
+        let a = Tensor(shape: [3], values: [Float]([1, 2, 3]))
+        withKnownIssue { expectClose(a, Tensor(shape: [3], values: [Float]([1, 2, 3.001])), tolerance: 1e-5, "value") }
+        withKnownIssue { expectClose(a, Tensor(shape: [3], values: [Float]([1, .nan, 3])), tolerance: 1e-5, "nan") }
+        withKnownIssue { expectClose(a, Tensor(shape: [1, 3], values: [Float]([1, 2, 3])), tolerance: 1e-5, "shape") }
+        expectClose(a, Tensor(shape: [3], values: [Float]([1, 2, 3.00001])), tolerance: 1e-5, "within tolerance")
+    }
+}
