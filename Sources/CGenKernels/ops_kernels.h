@@ -161,17 +161,8 @@ static inline vf v_binary(gk_binary_op op, vf a, vf b) {
     }
     return a;
 }
-static inline float s_binary(gk_binary_op op, float a, float b) {
-    switch (op) {
-    case GK_BINARY_ADD: return a + b;
-    case GK_BINARY_SUB: return a - b;
-    case GK_BINARY_MUL: return a * b;
-    case GK_BINARY_DIV: return a / b;
-    }
-    return a;
-}
-
-// a_step / b_step are 1 (a contiguous run) or 0 (one value broadcast along the run).
+// a_step / b_step are 1 (a contiguous run) or 0 (one value broadcast along the run). The tail goes through
+// padded vectors so it rounds exactly like the body.
 #define BINARY_CASE(OP)                                                                               \
     case OP: {                                                                                        \
         long i = 0;                                                                                   \
@@ -181,7 +172,15 @@ static inline float s_binary(gk_binary_op op, float a, float b) {
             for (vf bs = splat(*b); i + W <= n; i += W) store(y + i, v_binary(OP, load(a + i), bs));  \
         else                                                                                          \
             for (vf as = splat(*a); i + W <= n; i += W) store(y + i, v_binary(OP, as, load(b + i)));  \
-        for (; i < n; i++) y[i] = s_binary(OP, a[i * a_step], b[i * b_step]);                         \
+        if (i < n) {                                                                                  \
+            float ta[W], tb[W];                                                                       \
+            for (int j = 0; j < W; j++) {                                                             \
+                ta[j] = i + j < n ? a[(i + j) * a_step] : 1.0f;                                       \
+                tb[j] = i + j < n ? b[(i + j) * b_step] : 1.0f;                                       \
+            }                                                                                         \
+            store(ta, v_binary(OP, load(ta), load(tb)));                                              \
+            memcpy(y + i, ta, sizeof(float) * (size_t)(n - i));                                       \
+        }                                                                                             \
         return;                                                                                       \
     }
 
