@@ -1,38 +1,10 @@
-/// Anything that hands out named tensors: a safetensors file, a sharded checkpoint, a dictionary in a test.
-public protocol TensorSource: Sendable {
-    /// Where the tensors come from, for error messages (a file or folder path).
-    var sourceDescription: String { get }
-    /// True if a tensor of this exact name exists.
-    func contains(_ name: String) -> Bool
-    /// The tensor named `name`; throws ``GenCoreError/missingTensor(name:path:)`` if absent.
-    func tensor(_ name: String) throws -> Tensor
-}
-
-/// An in-memory ``TensorSource``, for tests and for weights built in code.
-public struct TensorDictionary: TensorSource {
-    public var tensors: [String: Tensor]
-    public let sourceDescription: String
-
-    public init(_ tensors: [String: Tensor], sourceDescription: String = "<memory>") {
-        self.tensors = tensors
-        self.sourceDescription = sourceDescription
-    }
-
-    public func contains(_ name: String) -> Bool { tensors[name] != nil }
-
-    public func tensor(_ name: String) throws -> Tensor {
-        guard let t = tensors[name] else { throw GenCoreError.missingTensor(name: name, path: sourceDescription) }
-        return t
-    }
-}
-
-/// Reads a model's parameters from a ``TensorSource`` under a name prefix and checks each one's shape
+/// Reads a model's parameters from a ``WeightSource`` under a name prefix and checks each one's shape
 /// against what the model's configuration implies, so that a model never runs on weights it does not fit.
 public struct WeightLoader: Sendable {
-    public let source: any TensorSource
+    public let source: any WeightSource
     public let prefix: String
 
-    public init(source: any TensorSource, prefix: String = "") {
+    public init(source: any WeightSource, prefix: String = "") {
         self.source = source
         self.prefix = prefix
     }
@@ -51,12 +23,7 @@ public struct WeightLoader: Sendable {
 
     /// The tensor `name`, which must have `shape` and a floating-point or integer dtype we store.
     public func tensor(_ name: String, shape: [Int]) throws -> Tensor {
-        let full = qualified(name)
-        let t = try source.tensor(full)
-        guard t.shape == shape else {
-            throw GenCoreError.shapeMismatch(name: full, expected: shape, actual: t.shape, path: source.sourceDescription)
-        }
-        return t
+        try source.tensor(qualified(name), expectedShape: shape)
     }
 
     /// As ``tensor(_:shape:)``, or nil when the checkpoint does not have it.
