@@ -45,7 +45,7 @@ public enum VisionModelLoader {
             let loader = WeightLoader(source: weights, prefix: prefix)
             if loader.contains(marker) { return loader }
         }
-        throw GenCoreError.missingTensor(name: candidates.map { $0.isEmpty ? marker : "\($0).\(marker)" }.joined(separator: " or "),
-                                         path: weights.path)
+        throw GenCoreError.missingTensor(
+            name: candidates.map { $0.isEmpty ? marker : "\($0).\(marker)" }.joined(separator: " or "), path: weights.path)
     }
 }
