@@ -3,7 +3,7 @@
 
 Writes Tests/MultimodalTests/Fixtures/Models/<name>/: the model folder exactly as save_pretrained /
 processor.save_pretrained write it, plus expected.json (prompt ids, greedy generated ids) and
-expected.safetensors (pixel values fed in, logits of the first generated position).
+expected.safetensors (pixel values fed in, the logits of every generated position).
 """
 import json
 import pathlib
@@ -78,7 +78,7 @@ def llava(name, seed, strategy, feature_layer):
         cases.append({"question": q, "prompt": prompt, "prompt_ids": prompt_ids,
                       "generated_ids": gen.sequences[0, len(prompt_ids):].tolist()})
         tensors[f"pixel_values.{i}"] = inputs["pixel_values"][0].clone()
-        tensors[f"first_logits.{i}"] = gen.logits[0][0].clone()
+        tensors[f"logits.{i}"] = torch.stack([l[0] for l in gen.logits]).clone()
     (out / "expected.json").write_text(json.dumps({"cases": cases}, indent=1))
     save_file({k: v.float().contiguous() for k, v in tensors.items()}, out / "expected.safetensors")
     print(name, [c["generated_ids"][:6] for c in cases])
@@ -110,7 +110,7 @@ def vision_encoder_decoder(name, seed):
                                  decoder_start_token_id=tok.eos_token_id)
         cases.append({"generated_ids": gen.sequences[0, 1:].tolist()})
         tensors[f"pixel_values.{i}"] = pv[0].clone()
-        tensors[f"first_logits.{i}"] = gen.logits[0][0].clone()
+        tensors[f"logits.{i}"] = torch.stack([l[0] for l in gen.logits]).clone()
     (out / "expected.json").write_text(json.dumps({"cases": cases}, indent=1))
     save_file({k: v.float().contiguous() for k, v in tensors.items()}, out / "expected.safetensors")
     print(name, [c["generated_ids"][:6] for c in cases])
