@@ -42,5 +42,10 @@ let package = Package(
             dependencies: ["GenCore", .product(name: "Benchmark", package: "benchmark")],
             path: "Benchmarks/GenCoreBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+        .executableTarget(
+            name: "VisionEncoderBenchmarks",
+            dependencies: ["GenCore", "VisionEncoder", .product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/VisionEncoderBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
     ]
 )

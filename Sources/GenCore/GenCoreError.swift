@@ -23,6 +23,8 @@ public enum GenCoreError: Error, Equatable, Sendable {
     case imageTooLarge(path: String, width: Int, height: Int, limit: Int)
     /// An argument to a public API is out of its valid range.
     case invalidArgument(String)
+    /// A JSON configuration file (`config.json`, …) is malformed or has a field of the wrong type.
+    case invalidConfig(path: String, reason: String)
 }
 
 extension GenCoreError: LocalizedError {
@@ -39,6 +41,7 @@ extension GenCoreError: LocalizedError {
         case let .imageTooLarge(path, width, height, limit):
             "\(path): image is \(width)×\(height) = \(width * height) pixels, above the limit of \(limit)"
         case let .invalidArgument(message): message
+        case let .invalidConfig(path, reason): "\(path): invalid configuration: \(reason)"
         }
     }
 }

@@ -8,12 +8,23 @@ import Foundation
 public enum VisionEncoderError: Error, Equatable, Sendable {
     /// `preprocessor_config.json` is malformed or asks for something we do not implement.
     case invalidPreprocessorConfig(path: String, reason: String)
+    /// A model `config.json` is malformed or describes an impossible model.
+    case invalidModelConfig(String)
+    /// `model_type` names an architecture this package does not implement.
+    case unsupportedArchitecture(modelType: String, supported: [String])
+    /// Pixel values handed to an encoder do not have the shape it was configured for.
+    case invalidPixelValues(expected: [Int], actual: [Int])
 }
 
 extension VisionEncoderError: LocalizedError {
     public var errorDescription: String? {
         switch self {
         case let .invalidPreprocessorConfig(path, reason): "\(path): invalid preprocessor config: \(reason)"
+        case let .invalidModelConfig(reason): "invalid model config: \(reason)"
+        case let .unsupportedArchitecture(modelType, supported):
+            "model_type '\(modelType)' is not supported; supported vision encoders: \(supported.joined(separator: ", "))"
+        case let .invalidPixelValues(expected, actual):
+            "pixel values must be float32 with shape \(expected) (-1: any batch size), got \(actual)"
         }
     }
 }

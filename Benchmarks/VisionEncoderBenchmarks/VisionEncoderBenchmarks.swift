@@ -1,0 +1,56 @@
+// Image encoders at full size with random weights (batch 1, 2 threads), and decode + preprocess of a large JPEG.
+// Tools/bench_vision.py times PyTorch on the same shapes in the same run and prints the ratios.
+// GENKIT_BENCH_QUICK=1 runs each once at reduced size, so CI checks that the suite builds and runs.
+import Benchmark
+import Foundation
+import GenCore
+import VisionEncoder
+
+let quick = ProcessInfo.processInfo.environment["GENKIT_BENCH_QUICK"] != nil
+
+/// ViT-B/16 at 224 (or a 2-layer stand-in in quick mode).
+func vitBase() throws -> ViTModel {
+    var c = ViTConfig()
+    if quick { c.numHiddenLayers = 2 }
+    return try ViTModel(config: c, weights: .random(seed: 1))
+}
+
+/// CLIP ViT-L/14 at 336, as LLaVA-1.5 uses it.
+func clipLarge() throws -> CLIPVisionModel {
+    var c = CLIPVisionConfig()
+    c.hiddenSize = 1024; c.intermediateSize = 4096; c.numHiddenLayers = quick ? 2 : 24; c.numAttentionHeads = 16
+    c.imageSize = 336; c.patchSize = 14; c.projectionDim = 768
+    return try CLIPVisionModel(config: c, weights: .random(seed: 2).scoped("vision_model"))
+}
+
+func pixels(_ size: Int) -> Tensor {
+    Tensor(repeating: 0.25, shape: [1, 3, size, size])
+}
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock], timeUnits: .milliseconds,
+        warmupIterations: quick ? 0 : 1,
+        maxDuration: .seconds(quick ? 1 : 30), maxIterations: quick ? 1 : 10)
+    ThreadPool.threadCount = 2
+
+    Benchmark("ViT-B/16 224 forward") { benchmark in
+        let model = try vitBase()
+        let input = pixels(224)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(try model.encode(pixelValues: input, outputHiddenStates: false))
+        }
+        benchmark.stopMeasurement()
+    }
+
+    Benchmark("CLIP ViT-L/14 336 forward") { benchmark in
+        let model = try clipLarge()
+        let input = pixels(336)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(try model.encode(pixelValues: input, outputHiddenStates: true))
+        }
+        benchmark.stopMeasurement()
+    }
+}

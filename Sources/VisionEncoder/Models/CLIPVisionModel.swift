@@ -1,0 +1,106 @@
+import GenCore
+
+/// `CLIPVisionConfig` (the `vision_config` of a `CLIPConfig`), with transformers' defaults.
+public struct CLIPVisionConfig: Decodable, Sendable {
+    public var hiddenSize = 768
+    public var intermediateSize = 3072
+    public var projectionDim = 512
+    public var numHiddenLayers = 12
+    public var numAttentionHeads = 12
+    public var numChannels = 3
+    public var imageSize = 224
+    public var patchSize = 32
+    public var hiddenAct = "quick_gelu"
+    public var layerNormEps: Float = 1e-5
+
+    enum CodingKeys: String, CodingKey {
+        case hiddenSize = "hidden_size", intermediateSize = "intermediate_size", projectionDim = "projection_dim"
+        case numHiddenLayers = "num_hidden_layers", numAttentionHeads = "num_attention_heads"
+        case numChannels = "num_channels", imageSize = "image_size", patchSize = "patch_size"
+        case hiddenAct = "hidden_act", layerNormEps = "layer_norm_eps"
+    }
+
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T {
+            try c.decodeIfPresent(T.self, forKey: key) ?? fallback
+        }
+        hiddenSize = try value(.hiddenSize, hiddenSize)
+        intermediateSize = try value(.intermediateSize, intermediateSize)
+        projectionDim = try value(.projectionDim, projectionDim)
+        numHiddenLayers = try value(.numHiddenLayers, numHiddenLayers)
+        numAttentionHeads = try value(.numAttentionHeads, numAttentionHeads)
+        numChannels = try value(.numChannels, numChannels)
+        imageSize = try value(.imageSize, imageSize)
+        patchSize = try value(.patchSize, patchSize)
+        hiddenAct = try value(.hiddenAct, hiddenAct)
+        layerNormEps = try value(.layerNormEps, layerNormEps)
+    }
+
+    var encoderGeometry: EncoderGeometry {
+        EncoderGeometry(hiddenSize: hiddenSize, layers: numHiddenLayers, heads: numAttentionHeads,
+                        intermediateSize: intermediateSize, imageSize: imageSize, patchSize: patchSize,
+                        numChannels: numChannels)
+    }
+}
+
+/// CLIP's image tower (Radford et al., "Learning Transferable Visual Models From Natural Language
+/// Supervision", 2021) as transformers' `CLIPVisionModel` / `CLIPVisionModelWithProjection`:
+/// bias-free patch conv, class embedding, positions, a LayerNorm *before* the encoder, and a LayerNorm on the
+/// class token only for the pooled output. LLaVA reads `hiddenStates[-2]` of this model.
+public struct CLIPVisionModel: ImageEncoder {
+    public let config: CLIPVisionConfig
+    let patchWeight: Tensor
+    let classEmbedding: Tensor  // [1, 1, hidden]
+    let positionEmbedding: Tensor  // [1, patches + 1, hidden]
+    let preNorm: LayerNorm
+    let layers: [EncoderLayer]
+    let postNorm: LayerNorm
+    /// `visual_projection` (no bias) when loaded as `CLIPVisionModelWithProjection` or from a full `CLIPModel`.
+    let projection: Linear?
+
+    public var imageSize: ImageSize { ImageSize(height: config.imageSize, width: config.imageSize) }
+    public var numChannels: Int { config.numChannels }
+    public var hiddenSize: Int { config.hiddenSize }
+
+    /// `weights` is scoped at the tower (`vision_model`); `projection` at the checkpoint root, if present.
+    public init(config: CLIPVisionConfig, weights w: WeightLoader, projection p: WeightLoader? = nil) throws {
+        let g = try config.encoderGeometry.validated()
+        self.config = config
+        let activation = try Activation(configValue: config.hiddenAct)
+        let h = config.hiddenSize
+        let e = w.scoped("embeddings")
+        patchWeight = try e.tensor("patch_embedding.weight",
+                                   shape: [h, config.numChannels, config.patchSize, config.patchSize]).converted(to: .float32)
+        classEmbedding = try e.float32("class_embedding", shape: [h]).reshaped([1, 1, h])
+        positionEmbedding = try e.float32("position_embedding.weight", shape: [g.patches + 1, h]).unsqueezed(0)
+        preNorm = try w.layerNorm("pre_layrnorm", dimension: h, eps: config.layerNormEps)
+        layers = try (0..<config.numHiddenLayers).map { i in
+            try EncoderLayer(weights: w.scoped("encoder.layers.\(i)"), names: .clip, hidden: h,
+                             intermediate: config.intermediateSize, heads: config.numAttentionHeads,
+                             activation: activation, eps: config.layerNormEps)
+        }
+        postNorm = try w.layerNorm("post_layernorm", dimension: h, eps: config.layerNormEps)
+        if let p, p.contains("visual_projection.weight") {
+            projection = try p.linear("visual_projection", inputs: h, outputs: config.projectionDim, bias: false)
+        } else {
+            projection = nil
+        }
+    }
+
+    /// `pooledOutput` is the post-normed class token, or its projection (`image_embeds`) when the
+    /// checkpoint has `visual_projection`.
+    public func encode(pixelValues: Tensor, outputHiddenStates: Bool = false) throws -> ImageEncoderOutput {
+        try validate(pixelValues: pixelValues)
+        let batch = pixelValues.shape[0]
+        let patches = patchEmbeddings(pixelValues, weight: patchWeight, bias: nil, patchSize: config.patchSize)
+        let cls = classEmbedding.expanded(to: [batch, 1, config.hiddenSize])
+        let embeddings = preNorm(concatenate([cls, patches], axis: 1) + positionEmbedding)
+        let (encoded, states) = runEncoder(layers, embeddings, collect: outputHiddenStates)
+        let pooled = postNorm(encoded.selecting(axis: 1, 0))
+        return ImageEncoderOutput(lastHiddenState: encoded, pooledOutput: projection.map { $0(pooled) } ?? pooled,
+                                  hiddenStates: states)
+    }
+}

@@ -1,0 +1,49 @@
+import GenCore
+
+/// What an image encoder returns for a batch of images.
+public struct ImageEncoderOutput: Sendable {
+    /// The encoder's final sequence, [batch, tokens, hidden] (patch tokens, with a class token first for ViT/CLIP).
+    public let lastHiddenState: Tensor
+    /// One vector per image, [batch, dim]: ViT's pooler, CLIP's post-normed class token (or its projection),
+    /// SigLIP's attention-pooling head. Nil when the model has no pooling head.
+    public let pooledOutput: Tensor?
+    /// Every layer's input and the last layer's output, as transformers' `hidden_states` tuple:
+    /// index 0 is what enters the first layer, index i what leaves layer i. Empty unless requested.
+    public let hiddenStates: [Tensor]
+}
+
+/// Height and width in pixels.
+public struct ImageSize: Sendable, Equatable, Codable {
+    public var height: Int
+    public var width: Int
+    public init(height: Int, width: Int) {
+        self.height = height
+        self.width = width
+    }
+}
+
+/// An image encoder: preprocessed pixels in, patch embeddings and a pooled embedding out.
+/// This is what vision-language models build on and what a user calls for image embeddings.
+public protocol ImageEncoder: Sendable {
+    /// The input size the position embeddings were trained for.
+    var imageSize: ImageSize { get }
+    var numChannels: Int { get }
+    /// Width of the hidden states.
+    var hiddenSize: Int { get }
+    /// Encodes `pixelValues` [batch, channels, height, width] (normalised as the model's image processor does).
+    func encode(pixelValues: Tensor, outputHiddenStates: Bool) throws -> ImageEncoderOutput
+}
+
+extension ImageEncoder {
+    /// Checks that a pixel batch fits this encoder.
+    func validate(pixelValues: Tensor) throws {
+        let s = pixelValues.shape
+        guard s.count == 4, s[0] > 0, s[1] == numChannels, s[2] == imageSize.height, s[3] == imageSize.width else {
+            throw VisionEncoderError.invalidPixelValues(
+                expected: [-1, numChannels, imageSize.height, imageSize.width], actual: s)
+        }
+        guard pixelValues.dtype == .float32 else {
+            throw VisionEncoderError.invalidPixelValues(expected: [-1, numChannels, imageSize.height, imageSize.width], actual: s)
+        }
+    }
+}

@@ -1,0 +1,130 @@
+import GenCore
+
+/// `SiglipVisionConfig` (the `vision_config` of a `SiglipConfig`), with transformers' defaults.
+public struct SiglipVisionConfig: Decodable, Sendable {
+    public var hiddenSize = 768
+    public var intermediateSize = 3072
+    public var numHiddenLayers = 12
+    public var numAttentionHeads = 12
+    public var numChannels = 3
+    public var imageSize = 224
+    public var patchSize = 16
+    public var hiddenAct = "gelu_pytorch_tanh"
+    public var layerNormEps: Float = 1e-6
+    public var visionUseHead = true
+
+    enum CodingKeys: String, CodingKey {
+        case hiddenSize = "hidden_size", intermediateSize = "intermediate_size"
+        case numHiddenLayers = "num_hidden_layers", numAttentionHeads = "num_attention_heads"
+        case numChannels = "num_channels", imageSize = "image_size", patchSize = "patch_size"
+        case hiddenAct = "hidden_act", layerNormEps = "layer_norm_eps", visionUseHead = "vision_use_head"
+    }
+
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T {
+            try c.decodeIfPresent(T.self, forKey: key) ?? fallback
+        }
+        hiddenSize = try value(.hiddenSize, hiddenSize)
+        intermediateSize = try value(.intermediateSize, intermediateSize)
+        numHiddenLayers = try value(.numHiddenLayers, numHiddenLayers)
+        numAttentionHeads = try value(.numAttentionHeads, numAttentionHeads)
+        numChannels = try value(.numChannels, numChannels)
+        imageSize = try value(.imageSize, imageSize)
+        patchSize = try value(.patchSize, patchSize)
+        hiddenAct = try value(.hiddenAct, hiddenAct)
+        layerNormEps = try value(.layerNormEps, layerNormEps)
+        visionUseHead = try value(.visionUseHead, visionUseHead)
+    }
+
+    var encoderGeometry: EncoderGeometry {
+        EncoderGeometry(hiddenSize: hiddenSize, layers: numHiddenLayers, heads: numAttentionHeads,
+                        intermediateSize: intermediateSize, imageSize: imageSize, patchSize: patchSize,
+                        numChannels: numChannels)
+    }
+}
+
+/// SigLIP's image tower (Zhai et al., "Sigmoid Loss for Language Image Pre-Training", 2023) as transformers'
+/// `SiglipVisionModel`: no class token, a LayerNorm after the encoder, and a multi-head attention-pooling head
+/// in which one learned probe attends over all patches.
+public struct SiglipVisionModel: ImageEncoder {
+    public let config: SiglipVisionConfig
+    let patchWeight: Tensor
+    let patchBias: Tensor
+    let positionEmbedding: Tensor  // [1, patches, hidden]
+    let layers: [EncoderLayer]
+    let postNorm: LayerNorm
+    let head: AttentionPoolingHead?
+
+    public var imageSize: ImageSize { ImageSize(height: config.imageSize, width: config.imageSize) }
+    public var numChannels: Int { config.numChannels }
+    public var hiddenSize: Int { config.hiddenSize }
+
+    /// `weights` is scoped at the tower (`vision_model`).
+    public init(config: SiglipVisionConfig, weights w: WeightLoader) throws {
+        let g = try config.encoderGeometry.validated()
+        self.config = config
+        let activation = try Activation(configValue: config.hiddenAct)
+        let h = config.hiddenSize
+        let e = w.scoped("embeddings")
+        patchWeight = try e.tensor("patch_embedding.weight",
+                                   shape: [h, config.numChannels, config.patchSize, config.patchSize]).converted(to: .float32)
+        patchBias = try e.float32("patch_embedding.bias", shape: [h])
+        positionEmbedding = try e.float32("position_embedding.weight", shape: [g.patches, h]).unsqueezed(0)
+        layers = try (0..<config.numHiddenLayers).map { i in
+            try EncoderLayer(weights: w.scoped("encoder.layers.\(i)"), names: .clip, hidden: h,
+                             intermediate: config.intermediateSize, heads: config.numAttentionHeads,
+                             activation: activation, eps: config.layerNormEps)
+        }
+        postNorm = try w.layerNorm("post_layernorm", dimension: h, eps: config.layerNormEps)
+        head = config.visionUseHead
+            ? try AttentionPoolingHead(weights: w.scoped("head"), hidden: h, intermediate: config.intermediateSize,
+                                       heads: config.numAttentionHeads, activation: activation, eps: config.layerNormEps)
+            : nil
+    }
+
+    public func encode(pixelValues: Tensor, outputHiddenStates: Bool = false) throws -> ImageEncoderOutput {
+        try validate(pixelValues: pixelValues)
+        let patches = patchEmbeddings(pixelValues, weight: patchWeight, bias: patchBias, patchSize: config.patchSize)
+        let (encoded, states) = runEncoder(layers, patches + positionEmbedding, collect: outputHiddenStates)
+        let sequence = postNorm(encoded)
+        return ImageEncoderOutput(lastHiddenState: sequence, pooledOutput: head.map { $0(sequence) }, hiddenStates: states)
+    }
+}
+
+/// SigLIP's pooling head: a learned probe queries the sequence through `nn.MultiheadAttention`
+/// (packed `in_proj` weights), then a residual MLP; the probe's output is the image embedding.
+struct AttentionPoolingHead: Sendable {
+    let probe: Tensor  // [1, 1, hidden]
+    let attention: EncoderSelfAttention  // query/key/value sliced from in_proj
+    let norm: LayerNorm
+    let mlp: EncoderMLP
+
+    init(weights w: WeightLoader, hidden h: Int, intermediate: Int, heads: Int, activation: Activation, eps: Float) throws {
+        probe = try w.float32("probe", shape: [1, 1, h])
+        // in_proj_weight stacks Wq, Wk, Wv along the output axis.
+        let inWeight = try w.tensor("attention.in_proj_weight", shape: [3 * h, h])
+        let inBias = try w.float32("attention.in_proj_bias", shape: [3 * h])
+        func part(_ i: Int) -> Linear {
+            Linear(weight: inWeight.sliced(axis: 0, i * h..<(i + 1) * h).contiguous(),
+                   bias: inBias.sliced(axis: 0, i * h..<(i + 1) * h).contiguous())
+        }
+        attention = EncoderSelfAttention(query: part(0), key: part(1), value: part(2),
+                                         output: try w.linear("attention.out_proj", inputs: h, outputs: h), heads: heads)
+        norm = try w.layerNorm("layernorm", dimension: h, eps: eps)
+        mlp = EncoderMLP(fc1: try w.linear("mlp.fc1", inputs: h, outputs: intermediate),
+                         fc2: try w.linear("mlp.fc2", inputs: intermediate, outputs: h), activation: activation)
+    }
+
+    /// sequence: [B, T, hidden] → [B, hidden].
+    func callAsFunction(_ sequence: Tensor) -> Tensor {
+        let batch = sequence.shape[0], h = sequence.shape[2]
+        let q = attention.splitHeads(attention.query(probe.expanded(to: [batch, 1, h]).contiguous()))
+        let k = attention.splitHeads(attention.key(sequence)), v = attention.splitHeads(attention.value(sequence))
+        let attended = attention.output(attention.mergeHeads(scaledDotProductAttention(query: q, key: k, value: v)))
+        let pooled = attended + mlp(norm(attended))
+        return pooled.selecting(axis: 1, 0)
+    }
+}

@@ -1,0 +1,107 @@
+import GenCore
+
+/// `ViTConfig` fields of `config.json` that inference needs, with transformers' defaults.
+public struct ViTConfig: Decodable, Sendable {
+    public var hiddenSize = 768
+    public var numHiddenLayers = 12
+    public var numAttentionHeads = 12
+    public var intermediateSize = 3072
+    public var hiddenAct = "gelu"
+    public var layerNormEps: Float = 1e-12
+    public var imageSize = 224
+    public var patchSize = 16
+    public var numChannels = 3
+    public var qkvBias = true
+    public var poolerOutputSize: Int?
+    public var poolerAct = "tanh"
+
+    enum CodingKeys: String, CodingKey {
+        case hiddenSize = "hidden_size", numHiddenLayers = "num_hidden_layers"
+        case numAttentionHeads = "num_attention_heads", intermediateSize = "intermediate_size"
+        case hiddenAct = "hidden_act", layerNormEps = "layer_norm_eps", imageSize = "image_size"
+        case patchSize = "patch_size", numChannels = "num_channels", qkvBias = "qkv_bias"
+        case poolerOutputSize = "pooler_output_size", poolerAct = "pooler_act"
+    }
+
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T {
+            try c.decodeIfPresent(T.self, forKey: key) ?? fallback
+        }
+        hiddenSize = try value(.hiddenSize, hiddenSize)
+        numHiddenLayers = try value(.numHiddenLayers, numHiddenLayers)
+        numAttentionHeads = try value(.numAttentionHeads, numAttentionHeads)
+        intermediateSize = try value(.intermediateSize, intermediateSize)
+        hiddenAct = try value(.hiddenAct, hiddenAct)
+        layerNormEps = try value(.layerNormEps, layerNormEps)
+        imageSize = try value(.imageSize, imageSize)
+        patchSize = try value(.patchSize, patchSize)
+        numChannels = try value(.numChannels, numChannels)
+        qkvBias = try value(.qkvBias, qkvBias)
+        poolerOutputSize = try c.decodeIfPresent(Int.self, forKey: .poolerOutputSize)
+        poolerAct = try value(.poolerAct, poolerAct)
+    }
+
+    var encoderGeometry: EncoderGeometry {
+        EncoderGeometry(hiddenSize: hiddenSize, layers: numHiddenLayers, heads: numAttentionHeads,
+                        intermediateSize: intermediateSize, imageSize: imageSize, patchSize: patchSize,
+                        numChannels: numChannels)
+    }
+}
+
+/// ViT (Dosovitskiy et al., "An Image is Worth 16x16 Words", 2020) as transformers' `ViTModel`:
+/// patch embedding + [CLS] + learned positions, pre-norm encoder, final LayerNorm, and a tanh pooler on [CLS].
+public struct ViTModel: ImageEncoder {
+    public let config: ViTConfig
+    let patchWeight: Tensor
+    let patchBias: Tensor
+    let classToken: Tensor  // [1, 1, hidden]
+    let positionEmbeddings: Tensor  // [1, patches + 1, hidden]
+    let layers: [EncoderLayer]
+    let finalNorm: LayerNorm
+    let pooler: Linear?
+    let poolerActivation: Activation
+
+    public var imageSize: ImageSize { ImageSize(height: config.imageSize, width: config.imageSize) }
+    public var numChannels: Int { config.numChannels }
+    public var hiddenSize: Int { config.hiddenSize }
+
+    /// Loads from checkpoint names as `ViTModel` saves them (an optional `vit.` prefix is handled by the caller).
+    public init(config: ViTConfig, weights w: WeightLoader) throws {
+        let g = try config.encoderGeometry.validated()
+        self.config = config
+        let activation = try Activation(configValue: config.hiddenAct)
+        let h = config.hiddenSize
+        let e = w.scoped("embeddings")
+        patchWeight = try e.tensor("patch_embeddings.projection.weight",
+                                   shape: [h, config.numChannels, config.patchSize, config.patchSize]).converted(to: .float32)
+        patchBias = try e.float32("patch_embeddings.projection.bias", shape: [h])
+        classToken = try e.float32("cls_token", shape: [1, 1, h])
+        positionEmbeddings = try e.float32("position_embeddings", shape: [1, g.patches + 1, h])
+        layers = try (0..<config.numHiddenLayers).map { i in
+            try EncoderLayer(weights: w.scoped("encoder.layer.\(i)"), names: .vit, hidden: h,
+                             intermediate: config.intermediateSize, heads: config.numAttentionHeads,
+                             activation: activation, eps: config.layerNormEps, qkvBias: config.qkvBias)
+        }
+        finalNorm = try w.layerNorm("layernorm", dimension: h, eps: config.layerNormEps)
+        pooler = w.contains("pooler.dense.weight")
+            ? try w.linear("pooler.dense", inputs: h, outputs: config.poolerOutputSize ?? h) : nil
+        poolerActivation = try Activation(configValue: config.poolerAct)
+    }
+
+    public func encode(pixelValues: Tensor, outputHiddenStates: Bool = false) throws -> ImageEncoderOutput {
+        try validate(pixelValues: pixelValues)
+        let batch = pixelValues.shape[0]
+        // Patches, then [CLS] in front, then learned absolute positions.
+        let patches = patchEmbeddings(pixelValues, weight: patchWeight, bias: patchBias, patchSize: config.patchSize)
+        let cls = classToken.expanded(to: [batch, 1, config.hiddenSize])
+        let embeddings = concatenate([cls, patches], axis: 1) + positionEmbeddings
+        let (encoded, states) = runEncoder(layers, embeddings, collect: outputHiddenStates)
+        let sequence = finalNorm(encoded)
+        // The pooler reads the normed [CLS] token.
+        let pooled = pooler.map { poolerActivation($0(sequence.selecting(axis: 1, 0))) }
+        return ImageEncoderOutput(lastHiddenState: sequence, pooledOutput: pooled, hiddenStates: states)
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import GenCore
+import Testing
+@testable import VisionEncoder
+
+/// Parity of the image towers with transformers 5.23 on tiny random-weight models (Tools/make_vision_fixtures.py):
+/// real photos (scikit-image's chelsea, astronaut, coffee) go in as pixel values; last hidden state, pooled output
+/// and every hidden state must match within 1e-4 absolute (the issue's bound).
+@Suite struct VisionEncoderModelTests {
+    static let fixtures = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent("Encoders")
+
+    struct Case: CustomStringConvertible, Sendable {
+        let name: String
+        var description: String { name }
+    }
+
+    static let cases = ["vit", "clip", "siglip"].map(Case.init)
+
+    func maxAbsDiff(_ a: Tensor, _ b: Tensor) -> Float {
+        zip(a.floats, b.floats).reduce(0) { max($0, abs($1.0 - $1.1)) }
+    }
+
+    @Test(arguments: cases) func matchesTransformers(_ c: Case) throws {
+        let dir = Self.fixtures.appendingPathComponent(c.name).path
+        let encoder = try VisionModelLoader.load(directory: dir)
+        let expected = try SafetensorsFile(path: dir + "/expected.safetensors")
+        let pixels = try expected.tensor("pixel_values")
+        let out = try encoder.encode(pixelValues: pixels, outputHiddenStates: true)
+
+        let last = try expected.tensor("last_hidden_state")
+        #expect(out.lastHiddenState.shape == last.shape)
+        #expect(maxAbsDiff(out.lastHiddenState, last) <= 1e-4)
+
+        let pooled = try expected.tensor("pooler_output")
+        let ours = try #require(out.pooledOutput)
+        #expect(ours.shape == pooled.shape)
+        #expect(maxAbsDiff(ours, pooled) <= 1e-4)
+
+        let layers = expected.names.filter { $0.hasPrefix("hidden_states.") }.count
+        #expect(out.hiddenStates.count == layers)
+        for i in 0..<min(layers, out.hiddenStates.count) {
+            #expect(maxAbsDiff(out.hiddenStates[i], try expected.tensor("hidden_states.\(i)")) <= 1e-4, "hidden state \(i)")
+        }
+    }
+
+    @Test func rejectsPixelsOfTheWrongSize() throws {
+        let encoder = try VisionModelLoader.load(directory: Self.fixtures.appendingPathComponent("vit").path)
+        #expect(throws: VisionEncoderError.self) {
+            _ = try encoder.encode(pixelValues: Tensor(zeros: [1, 3, 32, 32]), outputHiddenStates: false)
+        }
+    }
+
+    @Test func unknownArchitectureIsNamed() throws {
+        let config = try ModelConfigFile(data: Data(#"{"model_type": "resnet"}"#.utf8))
+        #expect(throws: VisionEncoderError.unsupportedArchitecture(modelType: "resnet", supported: VisionModelLoader.supportedModelTypes)) {
+            _ = try VisionModelLoader.make(config: config, weights: SafetensorsCheckpoint(directory: Self.fixtures.appendingPathComponent("vit").path))
+        }
+    }
+
+    @Test func missingTensorIsReported() throws {
+        // A ViT config over SigLIP weights: the loader must name what is missing, not crash.
+        let dir = Self.fixtures.appendingPathComponent("siglip").path
+        let config = try ModelConfigFile(data: Data(#"{"model_type": "vit", "hidden_size": 36}"#.utf8))
+        #expect(throws: GenCoreError.self) {
+            _ = try VisionModelLoader.make(config: config, weights: SafetensorsCheckpoint(directory: dir))
+        }
+    }
+}
