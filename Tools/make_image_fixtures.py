@@ -7,7 +7,8 @@ or with the small PNG writer below where PIL cannot write the format (16-bit RGB
 The reference for every file is what transformers' `load_image` sees: `PIL.Image.open` → `ImageOps.exif_transpose`
 → `convert(...)`. `manifest.json` records, per file, the geometry and SHA-256 + per-channel sums of
   * "natural": the pixels in the channel layout `Image.decode` returns (see NATURAL below), and
-  * "rgb": the pixels after `convert("RGB")` (what `Image.converted(toChannels: 3)` must give).
+  * "rgb": the pixels after `convert("RGB")` (what `Image.converted(toChannels: 3)` must give), and
+  * "gray": the pixels after `convert("L")` (`Image.converted(toChannels: 1)`).
 A few small files also get their natural pixels stored raw (`<name>.raw`) so a failing test can say where it differs.
 
 Run: ~/.cache/genkit-reference-venv/bin/python Tools/make_image_fixtures.py
@@ -136,6 +137,7 @@ def make_files():
     save(rgba, "chelsea_rgba.png", "RGBA 8-bit")
     gray = p.convert("L")
     save(gray, "chelsea_gray.png", "gray 8-bit")
+    save(photo("chelsea", 61), "chelsea_exif6.png", "RGB with eXIf orientation 6", exif=exif_with_orientation(6))
     la = gray.copy()
     la.putalpha(alpha)
     save(la, "chelsea_la.png", "gray+alpha 8-bit")
@@ -172,7 +174,7 @@ def make_files():
 
 
 def reference(path):
-    """What transformers' load_image sees, in our natural layout and as RGB."""
+    """What transformers' load_image sees, in our natural layout, as RGB and as L."""
     with Image.open(path) as im:
         im = ImageOps.exif_transpose(im)
         mode = im.mode
@@ -182,7 +184,7 @@ def reference(path):
             natural = im.convert("LA")  # PIL widens 16-bit gray+alpha to RGBA with gray replicated
         else:
             natural = im.convert(NATURAL[mode])
-        return natural, im.convert("RGB")
+        return natural, im.convert("RGB"), im.convert("L")
 
 
 def describe(im):
@@ -204,11 +206,10 @@ def main():
         old.unlink()
     entries = []
     for name, note in make_files():
-        natural, rgb = reference(OUT / name)
+        natural, rgb, gray = reference(OUT / name)
         nat, a = describe(natural)
-        rgb_d, _ = describe(rgb)
         entry = {"file": name, "note": note, "width": natural.width, "height": natural.height,
-                 "channels": a.shape[2], "natural": nat, "rgb": rgb_d}
+                 "channels": a.shape[2], "natural": nat, "rgb": describe(rgb)[0], "gray": describe(gray)[0]}
         if name in RAW:
             (OUT / (name + ".raw")).write_bytes(a.tobytes())
             entry["raw"] = name + ".raw"
