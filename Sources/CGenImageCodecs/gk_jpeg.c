@@ -1,9 +1,9 @@
 // JPEG decode/encode on libjpeg-turbo with errors returned as status codes.
 //
 // libjpeg reports fatal errors by calling error_mgr.error_exit, which must not return. Ours longjmps to a setjmp
-// placed in the same C function that called into libjpeg, so the jump never crosses a Swift frame. Everything that
-// must survive that jump lives either in the caller-owned gk_image/gk_encoded (not an automatic variable of the
-// function that calls setjmp) or in libjpeg's own memory pool (freed by jpeg_destroy_*); so no volatile is needed.
+// in the C function that drives libjpeg (gk_jpeg_*_into), so the jump never crosses a Swift frame. Everything the
+// error path needs (the libjpeg struct, output buffers) is owned by that function's caller, not by the function
+// that calls setjmp, so no local has to be volatile.
 #include "gk_image_codecs.h"
 #include <setjmp.h>
 #include <stdio.h>
@@ -88,102 +88,97 @@ static void gk_cmyk_row_to_rgb(const JSAMPLE *in, uint8_t *out, JDIMENSION width
     }
 }
 
+// Runs libjpeg with the setjmp that error_exit jumps to. `cinfo` and `out` belong to the caller's frame, which the
+// longjmp never leaves, so their contents are still valid after an error (C11 7.13.2.1 only makes this function's
+// own locals changed after setjmp indeterminate, and none of those is read after the jump).
+static gk_image_status gk_jpeg_decode_into(j_decompress_ptr cinfo, gk_jpeg_error *err, const uint8_t *data,
+                                           size_t size, uint64_t pixel_limit, gk_image *out) {
+    if (setjmp(err->jump)) return GK_IMAGE_INVALID;
+    jpeg_create_decompress(cinfo);
+    jpeg_mem_src(cinfo, data, (unsigned long)size);
+    jpeg_save_markers(cinfo, JPEG_APP0 + 1, 0xFFFF);
+    jpeg_read_header(cinfo, TRUE);
+    // Saved markers live in libjpeg's per-image pool, which jpeg_finish_decompress frees: copy them now.
+    if (gk_jpeg_copy_metadata(cinfo, out) != GK_IMAGE_OK) {
+        snprintf(out->message, GK_IMAGE_MESSAGE_SIZE, "out of memory for metadata");
+        return GK_IMAGE_NO_MEMORY;
+    }
+    out->width = (int)cinfo->image_width;
+    out->height = (int)cinfo->image_height;
+    if ((uint64_t)cinfo->image_width * cinfo->image_height > pixel_limit) return GK_IMAGE_TOO_LARGE;
+    if (cinfo->data_precision != 8) {
+        snprintf(out->message, GK_IMAGE_MESSAGE_SIZE, "%d-bit JPEG samples are not supported (only 8-bit)",
+                 cinfo->data_precision);
+        return GK_IMAGE_INVALID;
+    }
+
+    int cmyk = cinfo->jpeg_color_space == JCS_CMYK || cinfo->jpeg_color_space == JCS_YCCK;
+    if (cinfo->jpeg_color_space == JCS_GRAYSCALE) cinfo->out_color_space = JCS_GRAYSCALE;
+    else cinfo->out_color_space = cmyk ? JCS_CMYK : JCS_RGB;
+    // PIL's decoder settings (also libjpeg's defaults); they decide the exact pixel values.
+    cinfo->dct_method = JDCT_ISLOW;
+    cinfo->do_fancy_upsampling = TRUE;
+    jpeg_start_decompress(cinfo);
+
+    out->channels = cmyk ? 3 : cinfo->output_components;
+    size_t stride = (size_t)cinfo->output_width * (size_t)out->channels;
+    out->pixels = malloc(stride * cinfo->output_height);
+    if (out->pixels == NULL) {
+        snprintf(out->message, GK_IMAGE_MESSAGE_SIZE, "out of memory for %zu pixel bytes",
+                 stride * cinfo->output_height);
+        return GK_IMAGE_NO_MEMORY;
+    }
+    // The CMYK row comes from libjpeg's pool, so jpeg_destroy_decompress frees it on every path.
+    JSAMPARRAY cmyk_row = cmyk ? cinfo->mem->alloc_sarray((j_common_ptr)cinfo, JPOOL_IMAGE,
+                                                          cinfo->output_width * 4, 1) : NULL;
+    while (cinfo->output_scanline < cinfo->output_height) {
+        uint8_t *dest = out->pixels + stride * cinfo->output_scanline;
+        if (cmyk) {
+            if (jpeg_read_scanlines(cinfo, cmyk_row, 1) == 1) gk_cmyk_row_to_rgb(cmyk_row[0], dest, cinfo->output_width);
+        } else {
+            JSAMPROW row = dest;
+            jpeg_read_scanlines(cinfo, &row, 1);
+        }
+    }
+    jpeg_finish_decompress(cinfo);
+    return GK_IMAGE_OK;
+}
+
 gk_image_status gk_jpeg_decode(const uint8_t *data, size_t size, uint64_t pixel_limit, gk_image *out) {
     memset(out, 0, sizeof *out);
     struct jpeg_decompress_struct cinfo;
     gk_jpeg_error err;
-    memset(&cinfo, 0, sizeof cinfo);
+    memset(&cinfo, 0, sizeof cinfo);  // lets jpeg_destroy_decompress run even if jpeg_create_decompress failed
     cinfo.err = &err.pub;
     gk_jpeg_install_errors(&err, out->message);
-    if (setjmp(err.jump)) {
-        jpeg_destroy_decompress(&cinfo);
-        gk_image_free(out);
-        return GK_IMAGE_INVALID;
-    }
-    jpeg_create_decompress(&cinfo);
-    jpeg_mem_src(&cinfo, data, (unsigned long)size);
-    jpeg_save_markers(&cinfo, JPEG_APP0 + 1, 0xFFFF);
-    jpeg_read_header(&cinfo, TRUE);
-    // Saved markers live in libjpeg's per-image pool, which jpeg_finish_decompress frees: copy them now.
-    if (gk_jpeg_copy_metadata(&cinfo, out) != GK_IMAGE_OK) {
-        snprintf(out->message, GK_IMAGE_MESSAGE_SIZE, "out of memory for metadata");
-        jpeg_destroy_decompress(&cinfo);
-        gk_image_free(out);
-        return GK_IMAGE_NO_MEMORY;
-    }
-
-    out->width = (int)cinfo.image_width;
-    out->height = (int)cinfo.image_height;
-    if ((uint64_t)cinfo.image_width * cinfo.image_height > pixel_limit) {
-        jpeg_destroy_decompress(&cinfo);
-        gk_image_free(out);
-        return GK_IMAGE_TOO_LARGE;
-    }
-    int cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
-    if (cinfo.jpeg_color_space == JCS_GRAYSCALE) cinfo.out_color_space = JCS_GRAYSCALE;
-    else cinfo.out_color_space = cmyk ? JCS_CMYK : JCS_RGB;
-    // PIL's decoder settings (also libjpeg's defaults); they decide the exact pixel values.
-    cinfo.dct_method = JDCT_ISLOW;
-    cinfo.do_fancy_upsampling = TRUE;
-    jpeg_start_decompress(&cinfo);
-
-    out->channels = cmyk ? 3 : cinfo.output_components;
-    size_t stride = (size_t)cinfo.output_width * (size_t)out->channels;
-    out->pixels = malloc(stride * cinfo.output_height);
-    JSAMPARRAY cmyk_row = cmyk ? cinfo.mem->alloc_sarray((j_common_ptr)&cinfo, JPOOL_IMAGE,
-                                                         cinfo.output_width * 4, 1) : NULL;
-    if (out->pixels == NULL) {
-        snprintf(out->message, GK_IMAGE_MESSAGE_SIZE, "out of memory for %zu pixel bytes",
-                 stride * cinfo.output_height);
-        jpeg_destroy_decompress(&cinfo);
-        gk_image_free(out);
-        return GK_IMAGE_NO_MEMORY;
-    }
-    while (cinfo.output_scanline < cinfo.output_height) {
-        uint8_t *dest = out->pixels + stride * cinfo.output_scanline;
-        if (cmyk) {
-            if (jpeg_read_scanlines(&cinfo, cmyk_row, 1) == 1) gk_cmyk_row_to_rgb(cmyk_row[0], dest, cinfo.output_width);
-        } else {
-            JSAMPROW row = dest;
-            jpeg_read_scanlines(&cinfo, &row, 1);
-        }
-    }
-    jpeg_finish_decompress(&cinfo);
+    gk_image_status status = gk_jpeg_decode_into(&cinfo, &err, data, size, pixel_limit, out);
     jpeg_destroy_decompress(&cinfo);
-    return GK_IMAGE_OK;
+    if (status != GK_IMAGE_OK) gk_image_free(out);
+    return status;
 }
 
-// The setjmp lives here; `buffer` and `size` belong to the caller's frame, which the longjmp never leaves, so
-// libjpeg's updates to them (jpeg_mem_dest grows the buffer) stay valid after an error.
-static gk_image_status gk_jpeg_encode_into(const uint8_t *pixels, int width, int height, int channels,
-                                           int quality, unsigned char **buffer, unsigned long *size,
-                                           char *message) {
-    struct jpeg_compress_struct cinfo;
-    gk_jpeg_error err;
-    memset(&cinfo, 0, sizeof cinfo);
-    cinfo.err = &err.pub;
-    gk_jpeg_install_errors(&err, message);
-    if (setjmp(err.jump)) {
-        jpeg_destroy_compress(&cinfo);
-        return GK_IMAGE_INVALID;
-    }
-    jpeg_create_compress(&cinfo);
-    jpeg_mem_dest(&cinfo, buffer, size);
-    cinfo.image_width = (JDIMENSION)width;
-    cinfo.image_height = (JDIMENSION)height;
-    cinfo.input_components = channels;
-    cinfo.in_color_space = channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
-    jpeg_set_defaults(&cinfo);
-    jpeg_set_quality(&cinfo, quality, TRUE);
-    jpeg_start_compress(&cinfo, TRUE);
+// Runs libjpeg with the setjmp that error_exit jumps to. `cinfo`, `buffer` and `size` belong to the caller's frame,
+// which the longjmp never leaves, so libjpeg's updates to them (jpeg_mem_dest grows the buffer) stay valid.
+static gk_image_status gk_jpeg_encode_into(j_compress_ptr cinfo, gk_jpeg_error *err, const uint8_t *pixels,
+                                           int width, int height, int channels, int quality,
+                                           unsigned char **buffer, unsigned long *size) {
+    if (setjmp(err->jump)) return GK_IMAGE_INVALID;
+    jpeg_create_compress(cinfo);
+    jpeg_mem_dest(cinfo, buffer, size);
+    cinfo->image_width = (JDIMENSION)width;
+    cinfo->image_height = (JDIMENSION)height;
+    cinfo->input_components = channels;
+    cinfo->in_color_space = channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
+    jpeg_set_defaults(cinfo);
+    jpeg_set_quality(cinfo, quality, TRUE);
+    jpeg_start_compress(cinfo, TRUE);
     size_t stride = (size_t)width * (size_t)channels;
-    while (cinfo.next_scanline < cinfo.image_height) {
+    while (cinfo->next_scanline < cinfo->image_height) {
         // libjpeg only reads the rows; its API type is non-const.
-        JSAMPROW row = (JSAMPROW)(uintptr_t)(pixels + stride * cinfo.next_scanline);
-        jpeg_write_scanlines(&cinfo, &row, 1);
+        JSAMPROW row = (JSAMPROW)(uintptr_t)(pixels + stride * cinfo->next_scanline);
+        jpeg_write_scanlines(cinfo, &row, 1);
     }
-    jpeg_finish_compress(&cinfo);
-    jpeg_destroy_compress(&cinfo);
+    jpeg_finish_compress(cinfo);
     return GK_IMAGE_OK;
 }
 
@@ -194,10 +189,16 @@ gk_image_status gk_jpeg_encode(const uint8_t *pixels, int width, int height, int
         snprintf(out->message, GK_IMAGE_MESSAGE_SIZE, "JPEG needs 1 or 3 channels, got %d", channels);
         return GK_IMAGE_INVALID;
     }
+    struct jpeg_compress_struct cinfo;
+    gk_jpeg_error err;
+    memset(&cinfo, 0, sizeof cinfo);
+    cinfo.err = &err.pub;
+    gk_jpeg_install_errors(&err, out->message);
     unsigned char *buffer = NULL;
     unsigned long size = 0;
-    gk_image_status status = gk_jpeg_encode_into(pixels, width, height, channels, quality, &buffer, &size,
-                                                 out->message);
+    gk_image_status status = gk_jpeg_encode_into(&cinfo, &err, pixels, width, height, channels, quality,
+                                                 &buffer, &size);
+    jpeg_destroy_compress(&cinfo);
     if (status != GK_IMAGE_OK) {
         free(buffer);
         return status;

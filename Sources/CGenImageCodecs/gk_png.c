@@ -1,8 +1,8 @@
 // PNG decode/encode on libpng with errors returned as status codes.
 //
 // libpng reports fatal errors through our error callback, which longjmps to png_jmpbuf; the matching setjmp sits in
-// the same C function that calls into libpng, so the jump never crosses a Swift frame. Locals assigned after that
-// setjmp and read by the error branch are volatile, or their values after longjmp would be indeterminate.
+// the C function that drives libpng (gk_png_*_into), so the jump never crosses a Swift frame. What the error path
+// must free is owned by that function's caller, so no local has to be volatile.
 #include "gk_image_codecs.h"
 #include <setjmp.h>
 #include <stdio.h>
@@ -55,40 +55,30 @@ static void gk_png_copy_metadata(png_structp png, png_infop info, gk_image *out)
     }
 }
 
-gk_image_status gk_png_decode(const uint8_t *data, size_t size, uint64_t pixel_limit, gk_image *out) {
-    memset(out, 0, sizeof *out);
-    if (size < 8 || png_sig_cmp(data, 0, 8) != 0) {
-        snprintf(out->message, GK_IMAGE_MESSAGE_SIZE, "not a PNG (bad signature)");
-        return GK_IMAGE_INVALID;
-    }
-    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, out->message, gk_png_error, gk_png_warning);
-    png_infop info = png != NULL ? png_create_info_struct(png) : NULL;
-    if (info == NULL) {
-        png_destroy_read_struct(&png, NULL, NULL);
-        snprintf(out->message, GK_IMAGE_MESSAGE_SIZE, "out of memory for the PNG decoder");
-        return GK_IMAGE_NO_MEMORY;
-    }
-    gk_png_reader reader = {data, size, 0};
-    uint8_t *volatile wide = NULL;       // 16-bit gray samples before PIL's clip to 8 bits
-    png_bytep *volatile rows = NULL;
-    if (setjmp(png_jmpbuf(png))) {
-        free(wide);
-        free(rows);
-        png_destroy_read_struct(&png, &info, NULL);
-        gk_image_free(out);
-        return GK_IMAGE_INVALID;
-    }
-    png_set_read_fn(png, &reader, gk_png_read);
+// What the error path must release; owned by gk_png_decode, outside the function that calls setjmp.
+typedef struct {
+    png_structp png;
+    png_infop info;
+    gk_png_reader reader;
+    uint8_t *wide;      // 16-bit gray samples before PIL's clip to 8 bits
+    png_bytep *rows;
+} gk_png_decoder;
+
+// Runs libpng with the setjmp that gk_png_error jumps to. All state lives in `d` and `out`, owned by the caller's
+// frame, which the longjmp never leaves, so it is still valid after an error (C11 7.13.2.1 only makes this
+// function's own locals changed after setjmp indeterminate, and none of those is read after the jump).
+static gk_image_status gk_png_decode_into(gk_png_decoder *d, uint64_t pixel_limit, gk_image *out) {
+    png_structp png = d->png;
+    png_infop info = d->info;
+    if (setjmp(png_jmpbuf(png))) return GK_IMAGE_INVALID;
+    png_set_read_fn(png, &d->reader, gk_png_read);
     png_read_info(png, info);
     png_uint_32 width, height;
     int depth, color_type;
     png_get_IHDR(png, info, &width, &height, &depth, &color_type, NULL, NULL, NULL);
     out->width = (int)width;
     out->height = (int)height;
-    if ((uint64_t)width * height > pixel_limit) {
-        png_destroy_read_struct(&png, &info, NULL);
-        return GK_IMAGE_TOO_LARGE;
-    }
+    if ((uint64_t)width * height > pixel_limit) return GK_IMAGE_TOO_LARGE;
 
     // What PIL's convert sees: palette → RGB(A) with tRNS as alpha; low-bit gray scaled to 0…255;
     // 16-bit → high byte, except gray without alpha, which PIL loads as I;16 and clips (done below).
@@ -109,32 +99,49 @@ gk_image_status gk_png_decode(const uint8_t *data, size_t size, uint64_t pixel_l
     }
     out->channels = channels;
     out->pixels = malloc((size_t)width * height * (size_t)channels);
-    if (gray16) wide = malloc(row_bytes * height);
-    rows = malloc(sizeof(png_bytep) * height);
-    if (out->pixels == NULL || rows == NULL || (gray16 && wide == NULL)) png_error(png, "out of memory for pixels");
-    uint8_t *target = gray16 ? wide : out->pixels;
-    for (png_uint_32 y = 0; y < height; y++) rows[y] = target + row_bytes * y;
-    png_read_image(png, rows);
+    if (gray16) d->wide = malloc(row_bytes * height);
+    d->rows = malloc(sizeof(png_bytep) * height);
+    if (out->pixels == NULL || d->rows == NULL || (gray16 && d->wide == NULL)) {
+        snprintf(out->message, GK_IMAGE_MESSAGE_SIZE, "out of memory for %ux%u pixels", width, height);
+        return GK_IMAGE_NO_MEMORY;
+    }
+    uint8_t *target = gray16 ? d->wide : out->pixels;
+    for (png_uint_32 y = 0; y < height; y++) d->rows[y] = target + row_bytes * y;
+    png_read_image(png, d->rows);
     if (gray16) {
         // PIL: I;16 → L saturates at 255 (it does not rescale). libpng gives big-endian samples.
         size_t n = (size_t)width * height;
         for (size_t i = 0; i < n; i++) {
-            unsigned v = ((unsigned)wide[2 * i] << 8) | wide[2 * i + 1];
+            unsigned v = ((unsigned)d->wide[2 * i] << 8) | d->wide[2 * i + 1];
             out->pixels[i] = (uint8_t)(v > 255 ? 255 : v);
         }
     }
-    free(wide);
-    wide = NULL;
-    free(rows);
-    rows = NULL;
 
     // Chunks after the image data (a late eXIf) are read best-effort: PIL accepts a file whose tail (IEND, CRCs)
     // is missing once the pixels are complete, so an error here keeps the image. Re-arming png_jmpbuf in this
     // function keeps the jump target inside C.
     if (setjmp(png_jmpbuf(png)) == 0) png_read_end(png, info);
     gk_png_copy_metadata(png, info, out);
-    png_destroy_read_struct(&png, &info, NULL);
     return GK_IMAGE_OK;
+}
+
+gk_image_status gk_png_decode(const uint8_t *data, size_t size, uint64_t pixel_limit, gk_image *out) {
+    memset(out, 0, sizeof *out);
+    if (size < 8 || png_sig_cmp(data, 0, 8) != 0) {
+        snprintf(out->message, GK_IMAGE_MESSAGE_SIZE, "not a PNG (bad signature)");
+        return GK_IMAGE_INVALID;
+    }
+    gk_png_decoder d = {NULL, NULL, {data, size, 0}, NULL, NULL};
+    d.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, out->message, gk_png_error, gk_png_warning);
+    d.info = d.png != NULL ? png_create_info_struct(d.png) : NULL;
+    gk_image_status status = GK_IMAGE_NO_MEMORY;
+    if (d.info != NULL) status = gk_png_decode_into(&d, pixel_limit, out);
+    else snprintf(out->message, GK_IMAGE_MESSAGE_SIZE, "out of memory for the PNG decoder");
+    png_destroy_read_struct(&d.png, &d.info, NULL);
+    free(d.wide);
+    free(d.rows);
+    if (status != GK_IMAGE_OK) gk_image_free(out);
+    return status;
 }
 
 typedef struct {
@@ -157,9 +164,23 @@ static void gk_png_write(png_structp png, png_bytep src, size_t length) {
 
 static void gk_png_flush(png_structp png) { (void)png; }
 
-gk_image_status gk_png_encode(const uint8_t *pixels, int width, int height, int channels, gk_encoded *out) {
+// Runs libpng with the setjmp that gk_png_error jumps to; `png`, `info` and `writer` are owned by the caller.
+static gk_image_status gk_png_encode_into(png_structp png, png_infop info, gk_png_writer *writer,
+                                          const uint8_t *pixels, int width, int height, int channels) {
     static const int color_types[] = {PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_GRAY_ALPHA, PNG_COLOR_TYPE_RGB,
                                       PNG_COLOR_TYPE_RGB_ALPHA};
+    if (setjmp(png_jmpbuf(png))) return GK_IMAGE_INVALID;
+    png_set_write_fn(png, writer, gk_png_write, gk_png_flush);
+    png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, 8, color_types[channels - 1],
+                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_write_info(png, info);
+    size_t stride = (size_t)width * (size_t)channels;
+    for (int y = 0; y < height; y++) png_write_row(png, pixels + stride * (size_t)y);
+    png_write_end(png, info);
+    return GK_IMAGE_OK;
+}
+
+gk_image_status gk_png_encode(const uint8_t *pixels, int width, int height, int channels, gk_encoded *out) {
     memset(out, 0, sizeof *out);
     if (channels < 1 || channels > 4 || width < 1 || height < 1) {
         snprintf(out->message, GK_IMAGE_MESSAGE_SIZE, "cannot encode %dx%dx%d as PNG", width, height, channels);
@@ -167,28 +188,15 @@ gk_image_status gk_png_encode(const uint8_t *pixels, int width, int height, int 
     }
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, out->message, gk_png_error, gk_png_warning);
     png_infop info = png != NULL ? png_create_info_struct(png) : NULL;
-    if (info == NULL) {
-        png_destroy_write_struct(&png, NULL);
-        snprintf(out->message, GK_IMAGE_MESSAGE_SIZE, "out of memory for the PNG encoder");
-        return GK_IMAGE_NO_MEMORY;
-    }
-    // The writer is only reached through libpng's io pointer, so its fields live in memory, but the struct itself
-    // is an automatic variable changed after setjmp: volatile access keeps the error branch's free() correct.
     gk_png_writer writer = {NULL, 0, 0};
-    gk_png_writer *volatile writer_ref = &writer;
-    if (setjmp(png_jmpbuf(png))) {
-        free(writer_ref->data);
-        png_destroy_write_struct(&png, &info);
-        return GK_IMAGE_INVALID;
-    }
-    png_set_write_fn(png, &writer, gk_png_write, gk_png_flush);
-    png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, 8, color_types[channels - 1],
-                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-    png_write_info(png, info);
-    size_t stride = (size_t)width * (size_t)channels;
-    for (int y = 0; y < height; y++) png_write_row(png, pixels + stride * (size_t)y);
-    png_write_end(png, info);
+    gk_image_status status = GK_IMAGE_NO_MEMORY;
+    if (info != NULL) status = gk_png_encode_into(png, info, &writer, pixels, width, height, channels);
+    else snprintf(out->message, GK_IMAGE_MESSAGE_SIZE, "out of memory for the PNG encoder");
     png_destroy_write_struct(&png, &info);
+    if (status != GK_IMAGE_OK) {
+        free(writer.data);
+        return status;
+    }
     out->data = writer.data;
     out->size = writer.size;
     return GK_IMAGE_OK;
