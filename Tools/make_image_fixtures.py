@@ -100,6 +100,15 @@ def exif_with_orientation(value):
     return exif.tobytes()
 
 
+def as_ycck(jpeg):
+    """PIL cannot write YCCK; setting the Adobe APP14 transform flag of a CMYK JPEG to 2 makes decoders read its
+    components as YCCK, which gives a valid YCCK file (with other colours) that PIL decodes as the reference."""
+    at = jpeg.index(b"\xff\xeeAdobe"[:2] + b"\x00\x0eAdobe")
+    data = bytearray(jpeg)
+    data[at + 4 + 11] = 2  # segment payload: "Adobe", version, flags0, flags1, transform
+    return bytes(data)
+
+
 def make_files():
     files = []  # (file name, note)
 
@@ -121,6 +130,11 @@ def make_files():
     save(small, "coffee_420.jpg", "4:2:0 q90", quality=90, subsampling=2)
     save(photo("chelsea", 150).convert("L"), "chelsea_gray.jpg", "grayscale q90", quality=90)
     save(photo("astronaut", 128).convert("CMYK"), "astronaut_cmyk.jpg", "Adobe (inverted) CMYK q90", quality=90)
+    save(small, "coffee_optimized_restart.jpg", "optimized Huffman tables, restart marker every MCU row",
+         quality=90, optimize=True, restart_marker_rows=1)
+    cmyk = OUT / "astronaut_cmyk.jpg"
+    (OUT / "astronaut_ycck.jpg").write_bytes(as_ycck(cmyk.read_bytes()))
+    files.append(("astronaut_ycck.jpg", "YCCK (the CMYK file relabelled via its Adobe transform flag)"))
     tiny = photo("chelsea", 61)  # 61×41: transposes of a non-square, odd-sized image
     for orientation in range(2, 9):
         save(tiny, f"chelsea_exif{orientation}.jpg", f"EXIF orientation {orientation}", quality=92,
