@@ -20,23 +20,31 @@ extension Image {
     /// byte except 16-bit gray, which PIL clips to 255. Use ``converted(toChannels:)`` for `convert("RGB")`.
     /// The EXIF orientation (JPEG APP1, PNG eXIf) or, without one, an XMP `tiff:Orientation` is applied.
     ///
+    /// Known differences from PIL, all on damaged or unusual files: a PNG whose IDAT CRC is wrong is refused (PIL
+    /// reads it), and EXIF hidden in a PNG "Raw profile type exif" text chunk is not looked at.
+    ///
     /// - Parameters:
     ///   - path: names the source in error messages.
     ///   - pixelLimit: images with more than this many pixels are refused after reading the header, before any
     ///     pixel memory is allocated.
-    /// - Throws: ``GenCoreError/invalidImage(path:reason:)`` for data that is not a complete JPEG or PNG (truncated
-    ///   files included: PIL raises "image file is truncated" for those too), ``GenCoreError/imageTooLarge(path:width:height:limit:)``
-    ///   above `pixelLimit`, ``GenCoreError/invalidArgument(_:)`` for a negative `pixelLimit`.
-    public static func decode(_ bytes: [UInt8], path: String = "<memory>", pixelLimit: Int = defaultPixelLimit) throws -> Image {
+    /// - Throws: ``GenCoreError/invalidImage(path:reason:)`` for data that is not a complete JPEG or PNG
+    ///   (truncated files included: PIL raises "image file is truncated" for those too),
+    ///   ``GenCoreError/imageTooLarge(path:width:height:limit:)`` above `pixelLimit`,
+    ///   ``GenCoreError/invalidArgument(_:)`` for a negative `pixelLimit`.
+    public static func decode(
+        _ bytes: [UInt8], path: String = "<memory>", pixelLimit: Int = defaultPixelLimit
+    ) throws -> Image {
         try bytes.withUnsafeBytes { try decode(buffer: $0, path: path, pixelLimit: pixelLimit) }
     }
 
-    /// Decodes a JPEG or PNG held in `data`; see ``decode(_:path:pixelLimit:)-([UInt8],_,_)``.
-    public static func decode(_ data: Data, path: String = "<memory>", pixelLimit: Int = defaultPixelLimit) throws -> Image {
+    /// Decodes a JPEG or PNG held in `data`, like the `[UInt8]` overload of `decode`.
+    public static func decode(
+        _ data: Data, path: String = "<memory>", pixelLimit: Int = defaultPixelLimit
+    ) throws -> Image {
         try data.withUnsafeBytes { try decode(buffer: $0, path: path, pixelLimit: pixelLimit) }
     }
 
-    /// Reads and decodes a JPEG or PNG file; see ``decode(_:path:pixelLimit:)-([UInt8],_,_)``.
+    /// Reads and decodes a JPEG or PNG file, like the `[UInt8]` overload of `decode`.
     /// - Throws: ``GenCoreError/io(path:reason:)`` when the file cannot be read, else as `decode`.
     public init(contentsOfFile path: String, pixelLimit: Int = Image.defaultPixelLimit) throws {
         let data: Data
