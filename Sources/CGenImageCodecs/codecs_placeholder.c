@@ -1,1 +1,0 @@
-#include "gk_image_codecs.h"
