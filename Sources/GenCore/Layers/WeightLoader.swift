@@ -68,7 +68,7 @@ public struct WeightLoader: Sendable {
     static func randomTensor(shape: [Int], seed: UInt64, scale: Float) -> Tensor {
         var t = Tensor(uninitialized: shape)
         var state = seed | 1
-        let amplitude = scale * 3.0.squareRoot()  // uniform on [-a, a] has standard deviation a/√3
+        let amplitude = scale * Float(3).squareRoot()  // uniform on [-a, a] has standard deviation a/√3
         t.withUnsafeMutableBufferPointer(as: Float.self) { p in
             for i in p.indices {
                 state ^= state << 13; state ^= state >> 7; state ^= state << 17  // xorshift64
