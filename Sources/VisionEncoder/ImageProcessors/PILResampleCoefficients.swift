@@ -1,0 +1,76 @@
+/// The fixed-point convolution weights for resampling one axis, computed exactly as Pillow does for 8-bit images.
+///
+/// For each output sample Pillow centres the kernel at `(i + 0.5) * scale` in source coordinates, widens it by the
+/// shrink factor (antialiasing; never narrower than at scale 1), rounds its extent to whole source pixels, evaluates
+/// the kernel in double precision, normalises the weights to sum to one and finally rounds each weight to a signed
+/// integer with 22 fractional bits (round half away from zero). The rounding at each of these steps decides which
+/// output byte we get, so every one of them is reproduced here, including C's truncating casts.
+struct PILResampleCoefficients: Sendable {
+    /// Fractional bits of the fixed-point weights: 32 bits minus 8 for the pixel and 2 headroom bits.
+    static let precisionBits: Int32 = 22
+    /// Number of weights stored per output sample: a multiple of the SIMD width so loads never need a tail loop.
+    let stride: Int
+    /// First source index read by each output sample.
+    let start: [Int]
+    /// Number of source samples each output sample reads (after clamping to the image).
+    let count: [Int]
+    /// `count` rounded up to the SIMD width; weights past `count` are zero.
+    let paddedCount: [Int]
+    /// `outSize × stride` weights, zero-padded.
+    let weights: [Int32]
+
+    static let simdWidth = 8
+
+    init(inSize: Int, outSize: Int, filter: PILResampling) {
+        // Pillow passes the source box as C floats; for the whole image it is (0, inSize).
+        let scale = Double(Float(inSize)) / Double(outSize)
+        let filterScale = max(scale, 1)
+        let support = filter.support * filterScale
+        let maxTaps = Int(support.rounded(.up)) * 2 + 1
+        let stride = (maxTaps + Self.simdWidth - 1) / Self.simdWidth * Self.simdWidth
+        let inverseFilterScale = 1.0 / filterScale
+        let one = Double(1 << Self.precisionBits)
+
+        var start = [Int](repeating: 0, count: outSize)
+        var count = [Int](repeating: 0, count: outSize)
+        var paddedCount = [Int](repeating: 0, count: outSize)
+        var weights = [Int32](repeating: 0, count: outSize * stride)
+        var raw = [Double](repeating: 0, count: maxTaps)
+        for i in 0..<outSize {
+            let center = (Double(i) + 0.5) * scale
+            // C's (int) cast truncates toward zero; the clamp makes negative values harmless.
+            let lo = max(Int(center - support + 0.5), 0)
+            let hi = min(Int(center + support + 0.5), inSize)
+            let n = max(hi - lo, 0)
+            var total = 0.0
+            for t in 0..<n {
+                let w = filter.weight((Double(t + lo) - center + 0.5) * inverseFilterScale)
+                raw[t] = w
+                total += w
+            }
+            for t in 0..<n {
+                let w = total != 0 ? raw[t] / total : raw[t]
+                weights[i * stride + t] = w < 0 ? Int32(-0.5 + w * one) : Int32(0.5 + w * one)
+            }
+            start[i] = lo
+            count[i] = n
+            paddedCount[i] = (n + Self.simdWidth - 1) / Self.simdWidth * Self.simdWidth
+        }
+        self.stride = stride
+        self.start = start
+        self.count = count
+        self.paddedCount = paddedCount
+        self.weights = weights
+    }
+
+    /// Converts an accumulated fixed-point sum (which already includes the rounding half) to a byte, clamping like
+    /// Pillow's lookup table.
+    @inline(__always)
+    static func clip8(_ sum: Int32) -> UInt8 {
+        let v = sum >> precisionBits
+        return v < 0 ? 0 : (v > 255 ? 255 : UInt8(truncatingIfNeeded: v))
+    }
+
+    /// The rounding half that Pillow adds before shifting.
+    static let roundingHalf: Int32 = 1 << (precisionBits - 1)
+}
