@@ -31,6 +31,12 @@ let package = Package(
         .target(name: "TextModels", dependencies: ["GenCore"]),
         .target(name: "VisionEncoder", dependencies: ["GenCore"]),
 
+        // MARK: Example programs
+        .executableTarget(
+            name: "embed",
+            dependencies: ["GenCore", "VisionEncoder", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/embed"),
+
         // MARK: Tests
         .testTarget(name: "GenCoreTests", dependencies: ["GenCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TextModelsTests", dependencies: ["TextModels"], resources: [.copy("Fixtures")]),
