@@ -148,10 +148,11 @@ void gk_channel_affine_f32(const float *x, float *y, long batches, long channels
 // MARK: Rotary embedding
 
 void gk_rope_f32(const float *x, float *y, long rows, long d, long positions, long rotary,
-                 const float *cos, const float *sin, int interleaved) {
+                 const float *cos, const float *sin, int interleaved, int batched_tables, long rows_per_batch) {
     long half = rotary / 2;
     for (long r = 0; r < rows; r++) {
-        const float *xr = x + r * d, *c = cos + (r % positions) * rotary, *s = sin + (r % positions) * rotary;
+        long table_row = r % positions + (batched_tables ? r / rows_per_batch * positions : 0);
+        const float *xr = x + r * d, *c = cos + table_row * rotary, *s = sin + table_row * rotary;
         float *yr = y + r * d;
         if (interleaved) {
             for (long i = 0; i < half; i++) {

@@ -57,12 +57,14 @@ void gk_rms_norm_rows_f32(const float *x, float *y, long rows, long n, const flo
 void gk_channel_affine_f32(const float *x, float *y, long batches, long channels, long spatial,
                            const float *weight, const float *bias);
 
-/// Rotary position embedding on `rows` rows of length d (contiguous). Row r uses cos/sin row (r % positions),
-/// each of length `rotary` (even, <= d, contiguous rows). Elements past `rotary` are copied unchanged.
+/// Rotary position embedding on `rows` rows of length d (contiguous), each of length `rotary` (even, <= d) in the
+/// cos/sin tables. Row r uses table row (r / rows_per_batch) · positions + r % positions when batched_tables != 0
+/// (tables [B, positions, rotary], one per leading index), else row r % positions (tables [positions, rotary]).
+/// Elements past `rotary` are copied unchanged.
 /// interleaved == 0: pairs (i, i + rotary/2) rotate (GPT-NeoX / Llama "rotate_half");
 /// interleaved == 1: pairs (2i, 2i + 1) rotate (GPT-J).
 void gk_rope_f32(const float *x, float *y, long rows, long d, long positions, long rotary,
-                 const float *cos, const float *sin, int interleaved);
+                 const float *cos, const float *sin, int interleaved, int batched_tables, long rows_per_batch);
 
 /// Unfolds one image x [channels, height, width] into col [channels·kh·kw, out_h·out_w] for convolution
 /// (zero padding).
