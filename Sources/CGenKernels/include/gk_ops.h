@@ -66,11 +66,12 @@ void gk_channel_affine_f32(const float *x, float *y, long batches, long channels
 void gk_rope_f32(const float *x, float *y, long rows, long d, long positions, long rotary,
                  const float *cos, const float *sin, int interleaved, int batched_tables, long rows_per_batch);
 
-/// Unfolds one image x [channels, height, width] into col [channels·kh·kw, out_h·out_w] for convolution
-/// (zero padding).
+/// Unfolds one image x [channels, height, width] for convolution (zero padding): writes the band of output rows
+/// [out_row_begin, out_row_begin + out_rows) as col [channels·kh·kw, out_rows·out_w]. Bands let callers bound
+/// the buffer for large images.
 void gk_im2col_f32(const float *x, long channels, long height, long width, long kh, long kw,
                    long stride_h, long stride_w, long pad_h, long pad_w, long dil_h, long dil_w,
-                   long out_h, long out_w, float *col);
+                   long out_row_begin, long out_rows, long out_w, float *col);
 
 /// Inverse of gk_im2col_f32 with accumulation: adds col [channels·kh·kw, in_h·in_w] into
 /// y [channels, out_h, out_w] (transposed convolution; y must be initialised).
