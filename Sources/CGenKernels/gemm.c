@@ -221,7 +221,7 @@ typedef struct {
     long ldc;
 } gk_small_ctx;
 
-enum { GK_DOT_BLOCK = 64, GK_AXPY_BLOCK = 256 };
+enum { GK_DOT_BLOCK = 64, GK_AXPY_BLOCK = 4096 };
 
 /// W stored [N,K] (op(B) = Wᵀ): each row of W is read once and dotted with all M rows of A.
 static void small_dot_task(void *vctx, long begin, long end) {
@@ -242,15 +242,28 @@ static void small_dot_task(void *vctx, long begin, long end) {
     }
 }
 
-/// B stored [K,N]: rows of B are streamed once, each scaled into the M accumulator rows.
+/// B stored [K,N]: rows of B are streamed once, each scaled into the M accumulator rows. The column block
+/// is wide so every row of B is read as one long contiguous run (short runs at a large stride defeat the
+/// hardware prefetcher and the TLB).
 static void small_axpy_task(void *vctx, long begin, long end) {
     gk_small_ctx *s = vctx;
-    float acc[GK_SMALL_M * GK_AXPY_BLOCK];
-    for (long j = begin; j < end; j += GK_AXPY_BLOCK) {
-        long n = end - j < GK_AXPY_BLOCK ? end - j : GK_AXPY_BLOCK;
+    long width = end - begin < GK_AXPY_BLOCK ? end - begin : GK_AXPY_BLOCK;
+    float *acc = alloc_floats(s->M * width);
+    if (!acc) {   // out of memory: fall back to a small stack block
+        float small[GK_SMALL_M * 64];
+        for (long j = begin; j < end; j += 64) {
+            long n = end - j < 64 ? end - j : 64;
+            s->t->axpy_rows(s->M, n, s->K, s->A, s->lda, (const float *)s->B.p + j, s->B.ld, small);
+            gk_store_tile(small, n, s->C + j, s->ldc, s->alpha, s->beta, s->M, n);
+        }
+        return;
+    }
+    for (long j = begin; j < end; j += width) {
+        long n = end - j < width ? end - j : width;
         s->t->axpy_rows(s->M, n, s->K, s->A, s->lda, (const float *)s->B.p + j, s->B.ld, acc);
         gk_store_tile(acc, n, s->C + j, s->ldc, s->alpha, s->beta, s->M, n);
     }
+    free(acc);
 }
 
 static void gemm_small_m(gk_small_ctx *s) {
@@ -260,7 +273,10 @@ static void gemm_small_m(gk_small_ctx *s) {
         grain = (grain + GK_DOT_BLOCK - 1) / GK_DOT_BLOCK * GK_DOT_BLOCK;
         run(s->N, grain, parallel, small_dot_task, s);
     } else {
-        run(s->N, GK_AXPY_BLOCK, parallel, small_axpy_task, s);
+        // One contiguous column range per thread keeps the rows of B in long runs.
+        int threads = gk_get_num_threads();
+        long grain = (s->N + threads - 1) / threads;
+        run(s->N, grain < 256 ? 256 : grain, parallel, small_axpy_task, s);
     }
 }
 
