@@ -151,6 +151,13 @@ static void run(long n, long grain, int parallel, gk_range_fn fn, void *ctx) {
     else if (n > 0) fn(ctx, 0, n);
 }
 
+/// Block size for `total` split into equal blocks of at most `limit`, rounded up to a multiple of `unit`
+/// (limit is a multiple of unit, so the result never exceeds it).
+static long even_block(long total, long limit, long unit) {
+    long blocks = (total + limit - 1) / limit;
+    return ((total + blocks - 1) / blocks + unit - 1) / unit * unit;
+}
+
 static void gemm_packed(const gk_kernel_table *t, gk_operand A, gk_operand B, long M, long N, long K,
                         float alpha, float beta, float *C, long ldc) {
     gk_gemm_ctx g = {.t = t, .A = A, .B = B, .M = M, .N = N, .K = K, .alpha = alpha, .beta = beta,
@@ -182,21 +189,21 @@ static void gemm_packed(const gk_kernel_table *t, gk_operand A, gk_operand B, lo
             }
         return;
     }
-    // Even out the row blocks so the last one is not a sliver.
-    long nmb = (M + t->mc - 1) / t->mc;
-    g.mc = ((M + nmb - 1) / nmb + t->mr - 1) / t->mr * t->mr;
-    g.mblocks = (M + g.mc - 1) / g.mc;
+    // Even out the blocks so the last one is not a sliver (8192 columns as 2x4096, not 4080+4080+32).
+    long mc = even_block(M, t->mc, t->mr), nc = even_block(N, t->nc, t->nr), kc = even_block(K, t->kc, 1);
+    g.mc = mc;
+    g.mblocks = (M + mc - 1) / mc;
 
-    for (g.jc = 0; g.jc < N; g.jc += t->nc) {
-        g.nc = N - g.jc < t->nc ? N - g.jc : t->nc;
+    for (g.jc = 0; g.jc < N; g.jc += nc) {
+        g.nc = N - g.jc < nc ? N - g.jc : nc;
         g.npanels = (g.nc + t->nr - 1) / t->nr;
         g.nsplit = 1;
         if (parallel && g.mblocks < 2L * threads) {
             g.nsplit = (2L * threads + g.mblocks - 1) / g.mblocks;
             if (g.nsplit > g.npanels) g.nsplit = g.npanels;
         }
-        for (g.pc = 0; g.pc < K; g.pc += t->kc) {
-            g.kc = K - g.pc < t->kc ? K - g.pc : t->kc;
+        for (g.pc = 0; g.pc < K; g.pc += kc) {
+            g.kc = K - g.pc < kc ? K - g.pc : kc;
             g.beta_block = g.pc == 0 ? beta : 1.0f;
             run(g.npanels, 4, parallel, pack_b_task, &g);
             run(mpad / t->mr, 8, parallel, pack_a_task, &g);

@@ -99,35 +99,13 @@ GK_INLINE float load1_bf16(const void *w, long q) { return gk_bf16_to_f32_scalar
             }                                                                                            \
     }
 
-#define GK_DOT_ROWS_FN(name, block)                                                                      \
-    void name(long m, long nw, long k, const float *a, long lda, const void *wv, long ldw,        \
-                     float *out, long ldo) {                                                             \
-        const char *w = wv;                                                                              \
-        const long esz = (long)sizeof(*(block##_elem *)0);                                               \
-        long j = 0;                                                                                      \
-        for (; j + 4 <= nw; j += 4) {                                                                    \
-            const char *wj = w + j * ldw * esz;                                                          \
-            long r = 0;                                                                                  \
-            for (; r + 2 <= m; r += 2) block(2, 4, k, a + r * lda, lda, wj, ldw, out + r * ldo + j, ldo); \
-            if (r < m) block(1, 4, k, a + r * lda, lda, wj, ldw, out + r * ldo + j, ldo);                \
-        }                                                                                                \
-        for (; j < nw; j++) {                                                                            \
-            const char *wj = w + j * ldw * esz;                                                          \
-            long r = 0;                                                                                  \
-            for (; r + 2 <= m; r += 2) block(2, 1, k, a + r * lda, lda, wj, ldw, out + r * ldo + j, ldo); \
-            if (r < m) block(1, 1, k, a + r * lda, lda, wj, ldw, out + r * ldo + j, ldo);                \
-        }                                                                                                \
-    }
 
-typedef float dot_block_f32_elem;
-typedef uint16_t dot_block_f16_elem;
-typedef uint16_t dot_block_bf16_elem;
 GK_DOT_BLOCK_FN(dot_block_f32, 4, load8_f32, load1_f32)
 GK_DOT_BLOCK_FN(dot_block_f16, 2, load8_f16, load1_f16)
 GK_DOT_BLOCK_FN(dot_block_bf16, 2, load8_bf16, load1_bf16)
-GK_DOT_ROWS_FN(gk_avx2_dot_f32, dot_block_f32)
-GK_DOT_ROWS_FN(gk_avx2_dot_f16, dot_block_f16)
-GK_DOT_ROWS_FN(gk_avx2_dot_bf16, dot_block_bf16)
+GK_DOT_ROWS_FN(, gk_avx2_dot_f32, dot_block_f32, 4)
+GK_DOT_ROWS_FN(, gk_avx2_dot_f16, dot_block_f16, 2)
+GK_DOT_ROWS_FN(, gk_avx2_dot_bf16, dot_block_bf16, 2)
 
 /// acc[r, :] = Σ_q A[r, q] · B[q, :], eight rows of B per pass so each accumulator load/store serves 8 FMAs.
 void gk_avx2_axpy_rows(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
@@ -159,13 +137,7 @@ void gk_avx2_axpy_rows(long m, long n, long k, const float *a, long lda, const f
             }
         }
     }
-    for (; q < k; q++) {
-        const float *bq = b + q * ldb;
-        for (long r = 0; r < m; r++) {
-            float s = a[r * lda + q];
-            for (long j = 0; j < n; j++) acc[r * n + j] += s * bq[j];
-        }
-    }
+    gk_axpy_rows_from(m, n, q, k, a, lda, b, ldb, acc);
 }
 
 void gk_avx2_f16_to_f32(const uint16_t *s, float *d, long n) {

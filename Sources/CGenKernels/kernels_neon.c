@@ -79,31 +79,13 @@ GK_INLINE float load1_bf16(const void *w, long q) { return gk_bf16_to_f32_scalar
             }                                                                                          \
     }
 
-#define GK_DOT_ROWS_FN(name, block, esize)                                                             \
-    static void name(long m, long nw, long k, const float *a, long lda, const void *wv, long ldw,      \
-                     float *out, long ldo) {                                                           \
-        const char *w = wv;                                                                            \
-        long j = 0;                                                                                    \
-        for (; j + 4 <= nw; j += 4) {                                                                  \
-            const char *wj = w + j * ldw * esize;                                                      \
-            long r = 0;                                                                                \
-            for (; r + 2 <= m; r += 2) block(2, 4, k, a + r * lda, lda, wj, ldw, out + r * ldo + j, ldo); \
-            if (r < m) block(1, 4, k, a + r * lda, lda, wj, ldw, out + r * ldo + j, ldo);              \
-        }                                                                                              \
-        for (; j < nw; j++) {                                                                          \
-            const char *wj = w + j * ldw * esize;                                                      \
-            long r = 0;                                                                                \
-            for (; r + 2 <= m; r += 2) block(2, 1, k, a + r * lda, lda, wj, ldw, out + r * ldo + j, ldo); \
-            if (r < m) block(1, 1, k, a + r * lda, lda, wj, ldw, out + r * ldo + j, ldo);              \
-        }                                                                                              \
-    }
 
 GK_DOT_BLOCK_FN(dot_block_f32, 4, load4_f32, load1_f32)
 GK_DOT_BLOCK_FN(dot_block_f16, 2, load4_f16, load1_f16)
 GK_DOT_BLOCK_FN(dot_block_bf16, 2, load4_bf16, load1_bf16)
-GK_DOT_ROWS_FN(dot_f32_neon, dot_block_f32, 4)
-GK_DOT_ROWS_FN(dot_f16_neon, dot_block_f16, 2)
-GK_DOT_ROWS_FN(dot_bf16_neon, dot_block_bf16, 2)
+GK_DOT_ROWS_FN(static, dot_f32_neon, dot_block_f32, 4)
+GK_DOT_ROWS_FN(static, dot_f16_neon, dot_block_f16, 2)
+GK_DOT_ROWS_FN(static, dot_bf16_neon, dot_block_bf16, 2)
 
 /// acc[r, :] = Σ_q A[r, q] · B[q, :], four rows of B per pass.
 static void axpy_rows_neon(long m, long n, long k, const float *a, long lda, const float *b, long ldb, float *acc) {
@@ -127,13 +109,7 @@ static void axpy_rows_neon(long m, long n, long k, const float *a, long lda, con
             for (; j < n; j++) cr[j] += ar[0] * b0[j] + ar[1] * b1[j] + ar[2] * b2[j] + ar[3] * b3[j];
         }
     }
-    for (; q < k; q++) {
-        const float *bq = b + q * ldb;
-        for (long r = 0; r < m; r++) {
-            float s = a[r * lda + q];
-            for (long j = 0; j < n; j++) acc[r * n + j] += s * bq[j];
-        }
-    }
+    gk_axpy_rows_from(m, n, q, k, a, lda, b, ldb, acc);
 }
 
 static void f16_to_f32_neon(const uint16_t *s, float *d, long n) {
