@@ -74,7 +74,8 @@ struct SafetensorsHeader {
     ///   - path: the file, for error messages.
     init(json: UnsafeRawBufferPointer, dataByteCount: Int, path: String) throws(GenCoreError) {
         func invalid(_ reason: String) -> GenCoreError { .invalidWeightFile(path: path, reason: reason) }
-        guard String(validating: json, as: UTF8.self) != nil else { throw invalid("the header is not valid UTF-8") }
+        let isUTF8 = json.withMemoryRebound(to: UInt8.self) { String(validating: $0, as: UTF8.self) != nil }
+        guard isUTF8 else { throw invalid("the header is not valid UTF-8") }
         let root: JSONValue
         do { root = try JSONValue.parse(json) } catch { throw invalid("the header is not valid JSON: \(error.description)") }
         guard case let .object(members) = root else { throw invalid("the header must be a JSON object, found \(root.kindName)") }

@@ -42,12 +42,18 @@ enum JSONValue: Equatable, Sendable {
     }
 
     /// Parses one JSON document (surrounding whitespace allowed). Throws ``JSONSyntaxError``.
-    static func parse<C: Collection<UInt8>>(_ bytes: C) throws(JSONSyntaxError) -> JSONValue where C.Index == Int {
-        var parser = StrictJSONParser(bytes: Array(bytes))
-        let value = try parser.parseValue(depth: 0)
-        parser.skipWhitespace()
-        if parser.position != parser.bytes.count { throw parser.error("unexpected text after the JSON value") }
-        return value
+    static func parse(_ bytes: some Collection<UInt8>) throws(JSONSyntaxError) -> JSONValue {
+        // Parsing from a raw buffer avoids per-byte array overhead and gives String its fast UTF-8 path.
+        let result = Array(bytes).withUnsafeBufferPointer { buffer in
+            Result { () throws(JSONSyntaxError) -> JSONValue in
+                var parser = StrictJSONParser(bytes: buffer)
+                let value = try parser.parseValue(depth: 0)
+                parser.skipWhitespace()
+                if parser.position != buffer.count { throw parser.error("unexpected text after the JSON value") }
+                return value
+            }
+        }
+        return try result.get()
     }
 }
 
@@ -59,7 +65,7 @@ struct JSONSyntaxError: Error, Equatable, Sendable {
 }
 
 private struct StrictJSONParser {
-    let bytes: [UInt8]
+    let bytes: UnsafeBufferPointer<UInt8>
     var position = 0
     static let maxDepth = 64
 
@@ -92,7 +98,7 @@ private struct StrictJSONParser {
 
     mutating func expectLiteral(_ word: String) throws(JSONSyntaxError) {
         let w = Array(word.utf8)
-        guard position + w.count <= bytes.count, Array(bytes[position..<(position + w.count)]) == w else {
+        guard position + w.count <= bytes.count, bytes[position..<(position + w.count)].elementsEqual(w) else {
             throw error("invalid literal")
         }
         position += w.count
@@ -207,7 +213,9 @@ private struct StrictJSONParser {
             position += 1
         }
         if position < bytes.count, bytes[position] == UInt8(ascii: "\"") {
-            guard let string = String(validating: bytes[start..<position], as: UTF8.self) else { throw error("string is not valid UTF-8") }
+            guard let string = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self) else {
+                throw error("string is not valid UTF-8")
+            }
             position += 1
             return string
         }
