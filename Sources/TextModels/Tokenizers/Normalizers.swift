@@ -117,7 +117,8 @@ struct BertNormalizer: Normalizer {
             out = spaced
         }
         if stripAccents {
-            out = StripAccentsNormalizer().normalize(UnicodeNormalizer(form: .nfd).normalize(out))
+            // BERT removes only nonspacing marks (Mn), unlike StripAccents which removes every mark.
+            out = UnicodeNormalizer(form: .nfd).normalize(out).filter { $0.properties.generalCategory != .nonspacingMark }
         }
         if lowercase { out = LowercaseNormalizer.lowercase(out) }
         return out

@@ -14,6 +14,8 @@ public struct Tokenizer: Sendable {
     private let rawMatcher: AddedTokenMatcher
     private let normalizedMatcher: AddedTokenMatcher
     private let addedByID: [Int: AddedToken]
+    /// Token strings of added ids: `tokenizers` reports normalized added tokens in their normalized form.
+    private let addedStrings: [Int: String]
     private let addedByContent: [[Unicode.Scalar]: Int]
     private let specialContents: Set<[Unicode.Scalar]>
 
@@ -92,14 +94,20 @@ public struct Tokenizer: Sendable {
             }
         }
         addedTokens = added
-        var byID: [Int: AddedToken] = [:], byContent: [[Unicode.Scalar]: Int] = [:]
+        var byID: [Int: AddedToken] = [:], byContent: [[Unicode.Scalar]: Int] = [:], strings: [Int: String] = [:]
         var extra = 0
         for token in added {
             byID[token.id] = token
+            if token.normalized, let normalizer {
+                strings[token.id] = makeString(normalizer.normalize(Array(token.content.unicodeScalars)))
+            } else {
+                strings[token.id] = token.content
+            }
             byContent[Array(token.content.unicodeScalars)] = token.id
             if model.token(for: token.id) == nil { extra += 1 }
         }
         addedByID = byID
+        addedStrings = strings
         addedByContent = byContent
         specialContents = Set(added.filter(\.special).map { Array($0.content.unicodeScalars) })
         vocabularySize = model.vocabularySize + extra
@@ -167,6 +175,6 @@ public struct Tokenizer: Sendable {
 
     /// The token string of an id, or nil when the id is unknown.
     public func idToToken(_ id: Int) -> String? {
-        addedByID[id]?.content ?? model.token(for: id)
+        addedStrings[id] ?? model.token(for: id)
     }
 }

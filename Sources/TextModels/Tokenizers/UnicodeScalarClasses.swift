@@ -75,11 +75,12 @@ enum ScalarClass {
         }
     }
 
-    /// BERT's control test: C* categories except tab, newline and carriage return.
+    /// BERT's control test: Cc, Cf and Co except tab, newline and carriage return. Unassigned code points
+    /// (Cn) are kept, as the Rust crate's category tables do.
     static func isBertControl(_ s: Unicode.Scalar) -> Bool {
         if s == "\t" || s == "\n" || s == "\r" { return false }
         switch s.properties.generalCategory {
-        case .control, .format, .unassigned, .privateUse, .surrogate: return true
+        case .control, .format, .privateUse, .surrogate: return true
         default: return false
         }
     }
