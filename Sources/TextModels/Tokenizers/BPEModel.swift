@@ -12,18 +12,13 @@ struct BPEModel: TokenizerModel {
     let ignoreMerges: Bool
     private let byteIDs: [Int?]
 
-    init(_ json: JSONValue, _ reader: ConfigReader) throws(TextModelsError) {
+    init(_ json: JSONValue, document: [UInt8], _ reader: ConfigReader) throws(TextModelsError) {
         let path = "model"
-        guard let vocabMembers = json["vocab"]?.objectValue else { throw reader.fail("'model.vocab' must be an object") }
-        var entries: [(String, Int)] = []
-        entries.reserveCapacity(vocabMembers.count)
-        for member in vocabMembers {
-            guard let id = member.value.intValue else { throw reader.fail("'model.vocab[\(member.key)]' must be an integer id") }
-            entries.append((member.key, id))
-        }
-        let vocabulary = try Vocabulary(entries: entries, reader: reader)
+        guard case .deferred(let vocabRange) = json["vocab"] else { throw reader.fail("'model.vocab' must be an object") }
+        let vocabulary = try Vocabulary(document: document, range: vocabRange, reader: reader)
         self.vocabulary = vocabulary
-        continuingSubwordPrefix = try reader.optionalString(json, "continuing_subword_prefix", in: path).map { Array($0.unicodeScalars) }
+        let prefix = try reader.optionalString(json, "continuing_subword_prefix", in: path)
+        continuingSubwordPrefix = prefix.map { Array($0.unicodeScalars) }
         endOfWordSuffix = try reader.optionalString(json, "end_of_word_suffix", in: path).map { Array($0.unicodeScalars) }
         fuseUnk = try reader.bool(json, "fuse_unk", in: path, default: false)
         byteFallback = try reader.bool(json, "byte_fallback", in: path, default: false)
@@ -38,32 +33,43 @@ struct BPEModel: TokenizerModel {
             unkID = nil
         }
         byteIDs = vocabulary.byteFallbackIDs()
+        guard case .deferred(let mergesRange) = json["merges"] else { throw reader.fail("'model.merges' must be an array") }
+        merges = try Self.readMerges(document, mergesRange, vocabulary, prefixByteCount: prefix?.utf8.count ?? 0, reader)
+    }
 
-        let prefixCount = continuingSubwordPrefix?.count ?? 0
-        let mergeList = try reader.array(json, "merges", in: path)
+    /// Merge table from the merges array: each pair's ids → (rank, id of the concatenation). The right token's
+    /// first `prefixByteCount` bytes (the continuing-subword prefix) are dropped from the concatenation.
+    private static func readMerges(_ document: [UInt8], _ range: Range<Int>, _ vocabulary: Vocabulary, prefixByteCount: Int,
+                                   _ reader: ConfigReader) throws(TextModelsError) -> [UInt64: UInt64] {
         var merges: [UInt64: UInt64] = [:]
-        merges.reserveCapacity(mergeList.count)
-        for (rank, item) in mergeList.enumerated() {
-            let left: String, right: String
-            if let line = item.stringValue {
-                let parts = line.split(separator: " ", omittingEmptySubsequences: false)
-                guard parts.count == 2 else { throw reader.fail("merge \(rank + 1) '\(line)' must be two tokens separated by one space") }
-                left = String(parts[0]); right = String(parts[1])
-            } else if let pair = item.arrayValue, pair.count == 2, let l = pair[0].stringValue, let r = pair[1].stringValue {
-                left = l; right = r
-            } else {
-                throw reader.fail("merge \(rank + 1) must be \"a b\" or [\"a\", \"b\"]")
+        merges.reserveCapacity(range.count / 10)
+        var failure: String?
+        var merged: [UInt8] = []
+        do {
+            try JSONParser.forEachMerge(document, range: range) { rank, left, right in
+                guard failure == nil else { return }
+                guard let leftID = vocabulary.id(bytes: left) else {
+                    failure = "merge \(rank + 1): '\(String(decoding: left, as: UTF8.self))' is not in the vocabulary"
+                    return
+                }
+                guard let rightID = vocabulary.id(bytes: right) else {
+                    failure = "merge \(rank + 1): '\(String(decoding: right, as: UTF8.self))' is not in the vocabulary"
+                    return
+                }
+                merged.removeAll(keepingCapacity: true)
+                merged.append(contentsOf: left)
+                merged.append(contentsOf: right.dropFirst(prefixByteCount))
+                guard let mergedID = merged.withUnsafeBufferPointer({ vocabulary.id(bytes: $0) }) else {
+                    failure = "merge \(rank + 1): '\(String(decoding: merged, as: UTF8.self))' is not in the vocabulary"
+                    return
+                }
+                merges[UInt64(leftID) << 32 | UInt64(rightID)] = UInt64(rank) << 32 | UInt64(mergedID)
             }
-            let leftScalars = Array(left.unicodeScalars), rightScalars = Array(right.unicodeScalars)
-            guard let leftID = vocabulary.id(leftScalars) else { throw reader.fail("merge \(rank + 1): '\(left)' is not in the vocabulary") }
-            guard let rightID = vocabulary.id(rightScalars) else { throw reader.fail("merge \(rank + 1): '\(right)' is not in the vocabulary") }
-            let merged = leftScalars + rightScalars.dropFirst(min(prefixCount, rightScalars.count))
-            guard let mergedID = vocabulary.id(merged) else {
-                throw reader.fail("merge \(rank + 1): '\(String(String.UnicodeScalarView(merged)))' is not in the vocabulary")
-            }
-            merges[UInt64(leftID) << 32 | UInt64(rightID)] = UInt64(rank) << 32 | UInt64(mergedID)
+        } catch {
+            throw reader.fail("'model.merges' at byte \(error.offset): \(error.reason)")
         }
-        self.merges = merges
+        if let failure { throw reader.fail(failure) }
+        return merges
     }
 
     var vocabularySize: Int { vocabulary.count }

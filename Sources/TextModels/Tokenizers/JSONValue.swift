@@ -8,6 +8,8 @@ enum JSONValue: Sendable {
     case array([JSONValue])
     /// Members in file order (vocabulary order matters for error messages and duplicate handling).
     case object([(key: String, value: JSONValue)])
+    /// A value left unparsed (its byte range in the document), read later by a specialised scanner.
+    case deferred(Range<Int>)
 
     /// The member named `key`, or nil when this is not an object or has no such member.
     subscript(key: String) -> JSONValue? {
@@ -36,6 +38,7 @@ enum JSONValue: Sendable {
         case .string: "string"
         case .array: "array"
         case .object: "object"
+        case .deferred: "value"
         }
     }
 }
@@ -48,22 +51,149 @@ struct JSONParseError: Error, Sendable {
 
 /// Recursive-descent JSON parser over UTF-8 bytes (RFC 8259; nesting limited to keep the stack bounded).
 struct JSONParser {
-    private let bytes: UnsafeBufferPointer<UInt8>
+    private var bytes: UnsafeBufferPointer<UInt8>
     private var position = 0
     private var depth = 0
     private static let maximumDepth = 512
 
-    /// Parses a complete document; trailing non-whitespace is an error.
-    static func parse(_ data: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
-        let array = Array(data)
-        return try array.withUnsafeBufferPointer { (buffer) throws(JSONParseError) -> JSONValue in
+    /// Parses a complete document; trailing non-whitespace is an error. Members of depth-2 objects (the members
+    /// of the root's members, e.g. `model.vocab`) whose key is in `deferredKeys` are skipped and returned as
+    /// `.deferred(range)`.
+    static func parse(_ data: [UInt8], deferredKeys: Set<String> = []) throws(JSONParseError) -> JSONValue {
+        try data.withUnsafeBufferPointer { (buffer) throws(JSONParseError) -> JSONValue in
             var parser = JSONParser(bytes: buffer)
-            parser.skipWhitespace()
-            let value = try parser.parseValue()
-            parser.skipWhitespace()
-            guard parser.position == buffer.count else { throw parser.error("unexpected data after the document") }
-            return value
+            parser.deferredKeys = deferredKeys
+            return try parser.parseDocument(in: 0..<buffer.count)
         }
+    }
+
+    /// Parses the value in `range` of `data` (typically a deferred range).
+    static func parse(_ data: [UInt8], range: Range<Int>) throws(JSONParseError) -> JSONValue {
+        try data.withUnsafeBufferPointer { (buffer) throws(JSONParseError) -> JSONValue in
+            var parser = JSONParser(bytes: buffer)
+            return try parser.parseDocument(in: range)
+        }
+    }
+
+    private mutating func parseDocument(in range: Range<Int>) throws(JSONParseError) -> JSONValue {
+        guard range.lowerBound >= 0, range.upperBound <= bytes.count else { throw error("range outside the document") }
+        bytes = UnsafeBufferPointer(rebasing: bytes[..<range.upperBound])
+        position = range.lowerBound
+        skipWhitespace()
+        let value = try parseValue()
+        skipWhitespace()
+        guard position == bytes.count else { throw error("unexpected data after the document") }
+        return value
+    }
+
+    /// Calls `body(key, value)` for each member of the object of integers in `range` (a vocabulary), with the
+    /// key's unescaped UTF-8 bytes; no `String` is built.
+    static func forEachIntegerMember(
+        _ data: [UInt8], range: Range<Int>, _ body: (UnsafeBufferPointer<UInt8>, Int) -> Void
+    ) throws(JSONParseError) {
+        try data.withUnsafeBufferPointer { (buffer) throws(JSONParseError) in
+            var parser = JSONParser(bytes: UnsafeBufferPointer(rebasing: buffer[..<range.upperBound]))
+            parser.position = range.lowerBound
+            try parser.expect(UInt8(ascii: "{"))
+            var key: [UInt8] = []
+            parser.skipWhitespace()
+            if parser.peek() == UInt8(ascii: "}") { return }
+            while true {
+                parser.skipWhitespace()
+                try parser.readStringBytes(into: &key)
+                parser.skipWhitespace()
+                try parser.expect(UInt8(ascii: ":"))
+                parser.skipWhitespace()
+                let number = try parser.parseNumber()
+                guard number.rounded() == number, abs(number) < 9.0e15 else { throw parser.error("expected an integer id") }
+                key.withUnsafeBufferPointer { body($0, Int(number)) }
+                parser.skipWhitespace()
+                if parser.peek() == UInt8(ascii: ",") { parser.position += 1; continue }
+                try parser.expect(UInt8(ascii: "}"))
+                return
+            }
+        }
+    }
+
+    /// Calls `body(index, left, right)` for each merge in the array in `range`: `"a b"` strings (exactly one
+    /// space) or `["a", "b"]` pairs. Returns the index of a malformed string merge via the thrown error.
+    static func forEachMerge(
+        _ data: [UInt8], range: Range<Int>, _ body: (Int, UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Void
+    ) throws(JSONParseError) {
+        try data.withUnsafeBufferPointer { (buffer) throws(JSONParseError) in
+            var parser = JSONParser(bytes: UnsafeBufferPointer(rebasing: buffer[..<range.upperBound]))
+            parser.position = range.lowerBound
+            try parser.expect(UInt8(ascii: "["))
+            var left: [UInt8] = [], right: [UInt8] = []
+            parser.skipWhitespace()
+            if parser.peek() == UInt8(ascii: "]") { return }
+            var index = 0
+            while true {
+                parser.skipWhitespace()
+                if parser.peek() == UInt8(ascii: "[") {
+                    parser.position += 1
+                    parser.skipWhitespace()
+                    try parser.readStringBytes(into: &left)
+                    parser.skipWhitespace()
+                    try parser.expect(UInt8(ascii: ","))
+                    parser.skipWhitespace()
+                    try parser.readStringBytes(into: &right)
+                    parser.skipWhitespace()
+                    try parser.expect(UInt8(ascii: "]"))
+                } else {
+                    try parser.readStringBytes(into: &left)
+                    guard let space = left.firstIndex(of: 0x20), !left[(space + 1)...].contains(0x20) else {
+                        throw JSONParseError(offset: parser.position, reason: "merge \(index + 1) must be two tokens separated by one space")
+                    }
+                    right.removeAll(keepingCapacity: true)
+                    right.append(contentsOf: left[(space + 1)...])
+                    left.removeSubrange(space...)
+                }
+                left.withUnsafeBufferPointer { l in right.withUnsafeBufferPointer { r in body(index, l, r) } }
+                index += 1
+                parser.skipWhitespace()
+                if parser.peek() == UInt8(ascii: ",") { parser.position += 1; continue }
+                try parser.expect(UInt8(ascii: "]"))
+                return
+            }
+        }
+    }
+
+    private var deferredKeys: Set<String> = []
+
+    @inline(__always) private func peek() -> UInt8? { position < bytes.count ? bytes[position] : nil }
+
+    private mutating func expect(_ byte: UInt8) throws(JSONParseError) {
+        guard position < bytes.count, bytes[position] == byte else {
+            throw error("expected '\(Character(Unicode.Scalar(byte)))'")
+        }
+        position += 1
+    }
+
+    /// Skips one value without building it (strings are scanned for escapes and quotes only).
+    private mutating func skipValue() throws(JSONParseError) {
+        var nesting = 0
+        repeat {
+            skipWhitespace()
+            guard position < bytes.count else { throw error("unexpected end of data") }
+            switch bytes[position] {
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                nesting += 1
+                position += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                nesting -= 1
+                position += 1
+            case UInt8(ascii: "\""):
+                position += 1
+                while position < bytes.count, bytes[position] != UInt8(ascii: "\"") {
+                    position += bytes[position] == UInt8(ascii: "\\") ? 2 : 1
+                }
+                guard position < bytes.count else { throw error("unterminated string") }
+                position += 1
+            default:
+                position += 1
+            }
+        } while nesting > 0
     }
 
     private init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
@@ -123,7 +253,14 @@ struct JSONParser {
             guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw error("expected ':'") }
             position += 1
             skipWhitespace()
-            let value = try parseValue()
+            let value: JSONValue
+            if depth == 2, !deferredKeys.isEmpty, deferredKeys.contains(key) {
+                let start = position
+                try skipValue()
+                value = .deferred(start..<position)
+            } else {
+                value = try parseValue()
+            }
             members.append((key, value))
             skipWhitespace()
             guard position < bytes.count else { throw error("unexpected end of data in an object") }
@@ -159,35 +296,46 @@ struct JSONParser {
     }
 
     private mutating func parseString() throws(JSONParseError) -> String {
-        position += 1  // opening quote
-        let start = position
-        // Fast path: no escapes, so the bytes are the string (validated as UTF-8 below).
-        while position < bytes.count {
-            let byte = bytes[position]
+        let start = position + 1
+        // Fast path: no escapes, so the bytes are the string (validated as UTF-8).
+        var end = start
+        while end < bytes.count {
+            let byte = bytes[end]
             if byte == UInt8(ascii: "\"") {
-                let slice = UnsafeBufferPointer(rebasing: bytes[start..<position])
-                position += 1
-                guard let string = String(validating: slice, as: UTF8.self) else { throw error("invalid UTF-8 in a string") }
+                position = end + 1
+                guard let string = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self) else {
+                    throw error("invalid UTF-8 in a string")
+                }
                 return string
             }
-            if byte == UInt8(ascii: "\\") { break }
-            if byte < 0x20 { throw error("control character in a string") }
-            position += 1
+            if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            end += 1
         }
-        var buffer = Array(UnsafeBufferPointer(rebasing: bytes[start..<position]))
+        var buffer: [UInt8] = []
+        try readStringBytes(into: &buffer)
+        guard let string = String(validating: buffer, as: UTF8.self) else { throw error("invalid UTF-8 in a string") }
+        return string
+    }
+
+    /// Reads a string at `position` into `buffer` (replacing its contents), resolving escapes.
+    private mutating func readStringBytes(into buffer: inout [UInt8]) throws(JSONParseError) {
+        guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw error("expected a string") }
+        position += 1
+        buffer.removeAll(keepingCapacity: true)
+        var runStart = position
         while position < bytes.count {
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
+                buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<position]))
                 position += 1
-                guard let string = String(validating: buffer, as: UTF8.self) else { throw error("invalid UTF-8 in a string") }
-                return string
+                return
             }
             if byte < 0x20 { throw error("control character in a string") }
             if byte != UInt8(ascii: "\\") {
-                buffer.append(byte)
                 position += 1
                 continue
             }
+            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<position]))
             position += 1
             guard position < bytes.count else { break }
             let escape = bytes[position]
@@ -217,6 +365,7 @@ struct JSONParser {
                 appendUTF8(scalar, to: &buffer)
             default: throw error("invalid escape sequence")
             }
+            runStart = position
         }
         throw error("unterminated string")
     }

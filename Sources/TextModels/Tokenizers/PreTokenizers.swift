@@ -154,15 +154,15 @@ struct WhitespacePreTokenizer: PreTokenizer {
 /// WhitespaceSplit: split on whitespace characters, dropping them.
 struct WhitespaceSplitPreTokenizer: PreTokenizer {
     func preTokenize(_ pieces: [TextPiece]) -> [TextPiece] {
-        split(pieces, ScalarPredicatePattern(predicate: ScalarClass.isWhitespace), .removed)
+        split(pieces, ScalarPredicatePattern { ScalarClass.isWhitespace($0) }, .removed)
     }
 }
 
 /// BertPreTokenizer: split on whitespace, then isolate each punctuation character.
 struct BertPreTokenizer: PreTokenizer {
     func preTokenize(_ pieces: [TextPiece]) -> [TextPiece] {
-        let words = split(pieces, ScalarPredicatePattern(predicate: ScalarClass.isWhitespace), .removed)
-        return split(words, ScalarPredicatePattern(predicate: ScalarClass.isPunctuation), .isolated)
+        let words = split(pieces, ScalarPredicatePattern { ScalarClass.isWhitespace($0) }, .removed)
+        return split(words, ScalarPredicatePattern { ScalarClass.isPunctuation($0) }, .isolated)
     }
 }
 
@@ -170,7 +170,7 @@ struct BertPreTokenizer: PreTokenizer {
 struct PunctuationPreTokenizer: PreTokenizer {
     let behavior: SplitDelimiterBehavior
     func preTokenize(_ pieces: [TextPiece]) -> [TextPiece] {
-        split(pieces, ScalarPredicatePattern(predicate: ScalarClass.isPunctuation), behavior)
+        split(pieces, ScalarPredicatePattern { ScalarClass.isPunctuation($0) }, behavior)
     }
 }
 
@@ -178,7 +178,7 @@ struct PunctuationPreTokenizer: PreTokenizer {
 struct DigitsPreTokenizer: PreTokenizer {
     let individualDigits: Bool
     func preTokenize(_ pieces: [TextPiece]) -> [TextPiece] {
-        split(pieces, ScalarPredicatePattern(predicate: ScalarClass.isNumber), individualDigits ? .isolated : .contiguous)
+        split(pieces, ScalarPredicatePattern { ScalarClass.isNumber($0) }, individualDigits ? .isolated : .contiguous)
     }
 }
 

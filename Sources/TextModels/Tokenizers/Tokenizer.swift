@@ -44,8 +44,10 @@ public struct Tokenizer: Sendable {
     public init(json data: Data, source: String = "tokenizer.json") throws(TextModelsError) {
         let reader = ConfigReader(source: source)
         let root: JSONValue
+        let document = [UInt8](data)
         do {
-            root = try JSONParser.parse(data)
+            // The vocabulary and merges (most of the file) are read later by dedicated scanners.
+            root = try JSONParser.parse(document, deferredKeys: ["vocab", "merges"])
         } catch {
             throw reader.fail("not valid JSON at byte \(error.offset): \(error.reason)")
         }
@@ -56,13 +58,15 @@ public struct Tokenizer: Sendable {
         if modelType == nil {
             // Old files omit the model type; infer it the way serde's untagged enum does.
             if modelJSON["merges"] != nil { modelType = "BPE" }
-            else if modelJSON["vocab"]?.arrayValue != nil { modelType = "Unigram" }
+            else if case .deferred(let r) = modelJSON["vocab"], r.lowerBound < document.count, document[r.lowerBound] == UInt8(ascii: "[") {
+                modelType = "Unigram"
+            }
             else if modelJSON["vocab"] != nil { modelType = "WordPiece" }
         }
         switch modelType {
-        case "BPE": model = try BPEModel(modelJSON, reader)
-        case "WordPiece": model = try WordPieceModel(modelJSON, reader)
-        case "Unigram": model = try UnigramModel(modelJSON, reader)
+        case "BPE": model = try BPEModel(modelJSON, document: document, reader)
+        case "WordPiece": model = try WordPieceModel(modelJSON, document: document, reader)
+        case "Unigram": model = try UnigramModel(modelJSON, document: document, reader)
         default:
             throw .unsupportedTokenizerComponent(kind: "model", type: "\(modelType ?? "unknown") (supported: \(Self.supportedModels))")
         }

@@ -10,51 +10,89 @@ protocol TokenizerModel: Sendable {
     var vocabularySize: Int { get }
 }
 
-/// Vocabulary storage shared by the models: scalar-array keys (Swift `String` equality is canonical
-/// equivalence, which would merge distinct tokens such as "é" and "e\u{301}") and an id → string table.
+/// Vocabulary storage shared by BPE and WordPiece: exact UTF-8 keys (Swift `String` equality is canonical
+/// equivalence, which would merge distinct tokens such as "é" and "e\u{301}") and an id → token table.
 struct Vocabulary: Sendable {
-    private(set) var ids: [[Unicode.Scalar]: Int] = [:]
-    private(set) var strings: [String?] = []
+    private(set) var table: ByteStringTable
+    /// Table entry holding the token of each id (-1 for unused ids).
+    private var entryOfID: [Int32]
     /// Fast path for single-scalar tokens below U+0200 (all byte-level characters and ASCII).
-    private(set) var lowScalarIDs = [Int](repeating: -1, count: 0x200)
+    private var lowScalarIDs = [Int](repeating: -1, count: 0x200)
 
     /// Ids above this are rejected so a corrupt file cannot make us allocate a huge table.
     static let maximumID = 50_000_000
 
-    init(entries: [(String, Int)], reader: ConfigReader) throws(TextModelsError) {
-        ids.reserveCapacity(entries.count)
-        var maxID = -1
-        for (_, id) in entries {
-            guard id >= 0, id <= Self.maximumID else { throw reader.fail("vocabulary id \(id) is out of range") }
-            maxID = max(maxID, id)
+    /// Reads the `{"token": id, ...}` object at `range` of the document without building Strings.
+    init(document: [UInt8], range: Range<Int>, reader: ConfigReader) throws(TextModelsError) {
+        var table = ByteStringTable(capacity: max(16, range.count / 12))
+        var entryOfID: [Int32] = []
+        var badID: Int?
+        do {
+            try JSONParser.forEachIntegerMember(document, range: range) { key, id in
+                guard id >= 0, id <= Self.maximumID else { badID = id; return }
+                let entry = table.insert(key, value: id)
+                if id >= entryOfID.count { entryOfID.append(contentsOf: repeatElement(-1, count: id + 1 - entryOfID.count)) }
+                entryOfID[id] = Int32(entry)
+            }
+        } catch {
+            throw reader.fail("'model.vocab' at byte \(error.offset): \(error.reason)")
         }
-        strings = [String?](repeating: nil, count: maxID + 1)
-        for (token, id) in entries {
-            let scalars = Array(token.unicodeScalars)
-            ids[scalars] = id
-            strings[id] = token
-            if scalars.count == 1, scalars[0].value < 0x200 { lowScalarIDs[Int(scalars[0].value)] = id }
+        if let badID { throw reader.fail("vocabulary id \(badID) is out of range") }
+        self.table = table
+        self.entryOfID = entryOfID
+        for c in 0..<0x200 {
+            guard let scalar = Unicode.Scalar(c) else { continue }
+            var bytes: [UInt8] = []
+            appendUTF8(scalar, to: &bytes)
+            lowScalarIDs[c] = table.find(bytes) ?? -1
         }
     }
 
-    @inline(__always) func id(_ token: [Unicode.Scalar]) -> Int? { ids[token] }
+    @inline(__always) func id(bytes: UnsafeBufferPointer<UInt8>) -> Int? { table.find(bytes) }
+
+    func id(_ token: [Unicode.Scalar]) -> Int? {
+        withUTF8(token) { table.find($0) }
+    }
 
     @inline(__always) func id(scalar: Unicode.Scalar) -> Int? {
         if scalar.value < 0x200 {
             let id = lowScalarIDs[Int(scalar.value)]
             return id >= 0 ? id : nil
         }
-        return ids[[scalar]]
+        return id([scalar])
     }
 
-    func string(_ id: Int) -> String? { id >= 0 && id < strings.count ? strings[id] : nil }
+    func string(_ id: Int) -> String? {
+        guard id >= 0, id < entryOfID.count, entryOfID[id] >= 0 else { return nil }
+        return table.keyString(entry: Int(entryOfID[id]))
+    }
 
-    var count: Int { ids.count }
+    var count: Int { table.count }
 
     /// Ids of the `<0xXX>` byte tokens (nil where the vocabulary lacks one).
     func byteFallbackIDs() -> [Int?] {
-        (0..<256).map { b in id(Array(byteTokenName(UInt8(b)).unicodeScalars)) }
+        (0..<256).map { b in table.find(Array(byteTokenName(UInt8(b)).utf8)) }
     }
+}
+
+/// Calls `body` with the UTF-8 encoding of `scalars`, on the stack for short inputs.
+@inline(__always) func withUTF8<R>(_ scalars: [Unicode.Scalar], _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+    let capacity = scalars.count * 4
+    if capacity <= 512 {
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(capacity, 1)) { buffer in
+            var n = 0
+            for c in scalars {
+                if let encoded = UTF8.encode(c) {
+                    for b in encoded { buffer[n] = b; n += 1 }
+                }
+            }
+            return body(UnsafeBufferPointer(rebasing: buffer[0..<n]))
+        }
+    }
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(capacity)
+    for c in scalars { appendUTF8(c, to: &bytes) }
+    return bytes.withUnsafeBufferPointer(body)
 }
 
 /// SentencePiece's name for a raw byte token, e.g. `<0x0A>`.

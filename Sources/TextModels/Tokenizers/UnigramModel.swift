@@ -13,9 +13,20 @@ struct UnigramModel: TokenizerModel {
     /// Score penalty of an unknown character below the lowest piece score (SentencePiece's kUnkPenalty).
     private static let unknownPenalty = 10.0
 
-    init(_ json: JSONValue, _ reader: ConfigReader) throws(TextModelsError) {
+    init(_ json: JSONValue, document: [UInt8], _ reader: ConfigReader) throws(TextModelsError) {
         let path = "model"
-        let vocab = try reader.array(json, "vocab", in: path)
+        guard case .deferred(let vocabRange) = json["vocab"] else { throw reader.fail("'model.vocab' must be an array") }
+        let vocab: [JSONValue]
+        do {
+            guard let list = try JSONParser.parse(document, range: vocabRange).arrayValue else { throw reader.fail("'model.vocab' must be an array") }
+            vocab = list
+        } catch let error as JSONParseError {
+            throw reader.fail("'model.vocab' at byte \(error.offset): \(error.reason)")
+        } catch let error as TextModelsError {
+            throw error
+        } catch {
+            throw reader.fail("'model.vocab': \(error)")
+        }
         var pieces: [String] = [], scores: [Double] = []
         var ids: [[Unicode.Scalar]: Int] = [:]
         var trie = PrefixTrie()

@@ -6,15 +6,10 @@ struct WordPieceModel: TokenizerModel {
     let continuingSubwordPrefix: [Unicode.Scalar]
     let maxInputCharsPerWord: Int
 
-    init(_ json: JSONValue, _ reader: ConfigReader) throws(TextModelsError) {
+    init(_ json: JSONValue, document: [UInt8], _ reader: ConfigReader) throws(TextModelsError) {
         let path = "model"
-        guard let vocabMembers = json["vocab"]?.objectValue else { throw reader.fail("'model.vocab' must be an object") }
-        var entries: [(String, Int)] = []
-        for member in vocabMembers {
-            guard let id = member.value.intValue else { throw reader.fail("'model.vocab[\(member.key)]' must be an integer id") }
-            entries.append((member.key, id))
-        }
-        vocabulary = try Vocabulary(entries: entries, reader: reader)
+        guard case .deferred(let vocabRange) = json["vocab"] else { throw reader.fail("'model.vocab' must be an object") }
+        vocabulary = try Vocabulary(document: document, range: vocabRange, reader: reader)
         let unk = try reader.optionalString(json, "unk_token", in: path) ?? "[UNK]"
         guard let unkID = vocabulary.id(Array(unk.unicodeScalars)) else { throw reader.fail("WordPiece unk_token '\(unk)' is not in the vocabulary") }
         self.unkID = unkID
