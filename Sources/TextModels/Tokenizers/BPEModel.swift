@@ -3,7 +3,7 @@
 struct BPEModel: TokenizerModel {
     let vocabulary: Vocabulary
     /// (left id << 32 | right id) → (rank << 32 | merged id).
-    let merges: [UInt64: UInt64]
+    let merges: PairTable
     let unkID: Int?
     let continuingSubwordPrefix: [Unicode.Scalar]?
     let endOfWordSuffix: [Unicode.Scalar]?
@@ -40,9 +40,8 @@ struct BPEModel: TokenizerModel {
     /// Merge table from the merges array: each pair's ids → (rank, id of the concatenation). The right token's
     /// first `prefixByteCount` bytes (the continuing-subword prefix) are dropped from the concatenation.
     private static func readMerges(_ document: [UInt8], _ range: Range<Int>, _ vocabulary: Vocabulary, prefixByteCount: Int,
-                                   _ reader: ConfigReader) throws(TextModelsError) -> [UInt64: UInt64] {
-        var merges: [UInt64: UInt64] = [:]
-        merges.reserveCapacity(range.count / 10)
+                                   _ reader: ConfigReader) throws(TextModelsError) -> PairTable {
+        var merges = PairTable(capacity: max(16, range.count / 12))
         var failure: String?
         var merged: [UInt8] = []
         do {
@@ -63,7 +62,7 @@ struct BPEModel: TokenizerModel {
                     failure = "merge \(rank + 1): '\(String(decoding: merged, as: UTF8.self))' is not in the vocabulary"
                     return
                 }
-                merges[UInt64(leftID) << 32 | UInt64(rightID)] = UInt64(rank) << 32 | UInt64(mergedID)
+                merges.insert(UInt64(leftID) << 32 | UInt64(rightID), UInt64(rank) << 32 | UInt64(mergedID))
             }
         } catch {
             throw reader.fail("'model.merges' at byte \(error.offset): \(error.reason)")
@@ -154,7 +153,7 @@ struct BPEModel: TokenizerModel {
 
     /// Applies merges with a priority queue ordered by (rank, position), skipping stale entries, exactly as
     /// `tokenizers`' `Word::merge_all` does (its tie-breaking decides results for overlapping pairs).
-    static func applyMerges(_ initial: [Int], _ merges: [UInt64: UInt64]) -> [Int] {
+    static func applyMerges(_ initial: [Int], _ merges: PairTable) -> [Int] {
         let n = initial.count
         if n < 2 { return initial }
         var ids = initial

@@ -3,20 +3,20 @@
 /// milliseconds, which per-key `[Unicode.Scalar]` arrays in a `Dictionary` do not.
 struct ByteStringTable: Sendable {
     private var arena: [UInt8] = []
-    private var keyStart: [UInt32] = []
-    private var keyLength: [UInt32] = []
+    /// Per entry: arena offset << 32 | key length.
+    private var keySpans: [UInt64] = []
     private var values: [Int32] = []
-    /// Entry index + 1 per slot; 0 is empty.
-    private var slots: [UInt32] = []
+    /// Per slot: high 32 bits of the key's hash << 32 | (entry index + 1); 0 is empty. Comparing the stored hash
+    /// bits first means a probe touches the arena only on a true match (lookups are memory-bound).
+    private var slots: [UInt64] = []
     private var mask = 0
 
     init(capacity: Int = 16) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
-        slots = [UInt32](repeating: 0, count: size)
+        slots = [UInt64](repeating: 0, count: size)
         mask = size - 1
-        keyStart.reserveCapacity(capacity)
-        keyLength.reserveCapacity(capacity)
+        keySpans.reserveCapacity(capacity)
         values.reserveCapacity(capacity)
         arena.reserveCapacity(capacity * 8)
     }
@@ -33,10 +33,16 @@ struct ByteStringTable: Sendable {
         return Int(truncatingIfNeeded: h)
     }
 
+    @inline(__always) private func span(_ entry: Int) -> (start: Int, length: Int) {
+        let s = keySpans[entry]
+        return (Int(s >> 32), Int(s & 0xFFFF_FFFF))
+    }
+
+    @inline(__always) private static func tag(_ hash: Int) -> UInt64 { UInt64(truncatingIfNeeded: hash) & 0xFFFF_FFFF_0000_0000 }
+
     @inline(__always) private func keyEquals(_ entry: Int, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
-        let length = Int(keyLength[entry])
+        let (start, length) = span(entry)
         guard length == key.count else { return false }
-        let start = Int(keyStart[entry])
         return arena.withUnsafeBufferPointer { a in
             for i in 0..<length where a[start + i] != key[i] { return false }
             return true
@@ -45,11 +51,16 @@ struct ByteStringTable: Sendable {
 
     /// The value for `key`, or nil.
     @inline(__always) func find(_ key: UnsafeBufferPointer<UInt8>) -> Int? {
-        var slot = Self.hash(key) & mask
+        let hash = Self.hash(key)
+        let tag = Self.tag(hash)
+        var slot = hash & mask
         while true {
-            let entry = Int(slots[slot])
-            if entry == 0 { return nil }
-            if keyEquals(entry - 1, key) { return Int(values[entry - 1]) }
+            let stored = slots[slot]
+            if stored == 0 { return nil }
+            if stored & 0xFFFF_FFFF_0000_0000 == tag {
+                let entry = Int(stored & 0xFFFF_FFFF) - 1
+                if keyEquals(entry, key) { return Int(values[entry]) }
+            }
             slot = (slot + 1) & mask
         }
     }
@@ -58,7 +69,7 @@ struct ByteStringTable: Sendable {
 
     /// The key of entry `entry` (insertion index) as a String (invalid UTF-8 repaired with U+FFFD).
     func keyString(entry: Int) -> String {
-        let start = Int(keyStart[entry]), length = Int(keyLength[entry])
+        let (start, length) = span(entry)
         return arena.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[start..<(start + length)]), as: UTF8.self) }
     }
 
@@ -67,33 +78,38 @@ struct ByteStringTable: Sendable {
     @discardableResult
     mutating func insert(_ key: UnsafeBufferPointer<UInt8>, value: Int) -> Int {
         if (values.count + 1) * 2 > slots.count { grow() }
-        var slot = Self.hash(key) & mask
+        let hash = Self.hash(key)
+        let tag = Self.tag(hash)
+        var slot = hash & mask
         while true {
-            let entry = Int(slots[slot])
-            if entry == 0 { break }
-            if keyEquals(entry - 1, key) {
-                values[entry - 1] = Int32(truncatingIfNeeded: value)
-                return entry - 1
+            let stored = slots[slot]
+            if stored == 0 { break }
+            if stored & 0xFFFF_FFFF_0000_0000 == tag {
+                let entry = Int(stored & 0xFFFF_FFFF) - 1
+                if keyEquals(entry, key) {
+                    values[entry] = Int32(truncatingIfNeeded: value)
+                    return entry
+                }
             }
             slot = (slot + 1) & mask
         }
-        keyStart.append(UInt32(arena.count))
-        keyLength.append(UInt32(key.count))
+        keySpans.append(UInt64(arena.count) << 32 | UInt64(key.count))
         arena.append(contentsOf: key)
         values.append(Int32(truncatingIfNeeded: value))
-        slots[slot] = UInt32(values.count)
+        slots[slot] = tag | UInt64(values.count)
         return values.count - 1
     }
 
     private mutating func grow() {
         let size = max(16, slots.count * 2)
-        slots = [UInt32](repeating: 0, count: size)
+        slots = [UInt64](repeating: 0, count: size)
         mask = size - 1
         for entry in 0..<values.count {
-            let start = Int(keyStart[entry]), length = Int(keyLength[entry])
-            var slot = arena.withUnsafeBufferPointer { Self.hash(UnsafeBufferPointer(rebasing: $0[start..<(start + length)])) } & mask
+            let (start, length) = span(entry)
+            let hash = arena.withUnsafeBufferPointer { Self.hash(UnsafeBufferPointer(rebasing: $0[start..<(start + length)])) }
+            var slot = hash & mask
             while slots[slot] != 0 { slot = (slot + 1) & mask }
-            slots[slot] = UInt32(entry + 1)
+            slots[slot] = Self.tag(hash) | UInt64(entry + 1)
         }
     }
 
@@ -101,7 +117,7 @@ struct ByteStringTable: Sendable {
     func forEach(_ body: (UnsafeBufferPointer<UInt8>, Int) -> Void) {
         arena.withUnsafeBufferPointer { a in
             for entry in 0..<values.count {
-                let start = Int(keyStart[entry]), length = Int(keyLength[entry])
+                let (start, length) = span(entry)
                 body(UnsafeBufferPointer(rebasing: a[start..<(start + length)]), Int(values[entry]))
             }
         }

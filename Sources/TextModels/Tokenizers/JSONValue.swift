@@ -95,18 +95,19 @@ struct JSONParser {
             var parser = JSONParser(bytes: UnsafeBufferPointer(rebasing: buffer[..<range.upperBound]))
             parser.position = range.lowerBound
             try parser.expect(UInt8(ascii: "{"))
-            var key: [UInt8] = []
+            var scratch = ScratchBytes()
+            defer { scratch.deallocate() }
             parser.skipWhitespace()
             if parser.peek() == UInt8(ascii: "}") { return }
             while true {
                 parser.skipWhitespace()
-                try parser.readStringBytes(into: &key)
+                let key = try parser.readStringSpan(scratch: &scratch)
                 parser.skipWhitespace()
                 try parser.expect(UInt8(ascii: ":"))
                 parser.skipWhitespace()
                 let number = try parser.parseNumber()
                 guard number.rounded() == number, abs(number) < 9.0e15 else { throw parser.error("expected an integer id") }
-                key.withUnsafeBufferPointer { body($0, Int(number)) }
+                body(key, Int(number))
                 parser.skipWhitespace()
                 if parser.peek() == UInt8(ascii: ",") { parser.position += 1; continue }
                 try parser.expect(UInt8(ascii: "}"))
@@ -124,32 +125,33 @@ struct JSONParser {
             var parser = JSONParser(bytes: UnsafeBufferPointer(rebasing: buffer[..<range.upperBound]))
             parser.position = range.lowerBound
             try parser.expect(UInt8(ascii: "["))
-            var left: [UInt8] = [], right: [UInt8] = []
+            var leftScratch = ScratchBytes(), rightScratch = ScratchBytes()
+            defer { leftScratch.deallocate(); rightScratch.deallocate() }
             parser.skipWhitespace()
             if parser.peek() == UInt8(ascii: "]") { return }
             var index = 0
             while true {
                 parser.skipWhitespace()
+                let left: UnsafeBufferPointer<UInt8>, right: UnsafeBufferPointer<UInt8>
                 if parser.peek() == UInt8(ascii: "[") {
                     parser.position += 1
                     parser.skipWhitespace()
-                    try parser.readStringBytes(into: &left)
+                    left = try parser.readStringSpan(scratch: &leftScratch)
                     parser.skipWhitespace()
                     try parser.expect(UInt8(ascii: ","))
                     parser.skipWhitespace()
-                    try parser.readStringBytes(into: &right)
+                    right = try parser.readStringSpan(scratch: &rightScratch)
                     parser.skipWhitespace()
                     try parser.expect(UInt8(ascii: "]"))
                 } else {
-                    try parser.readStringBytes(into: &left)
-                    guard let space = left.firstIndex(of: 0x20), !left[(space + 1)...].contains(0x20) else {
+                    let line = try parser.readStringSpan(scratch: &leftScratch)
+                    guard let space = line.firstIndex(of: 0x20), !line[(space + 1)...].contains(0x20) else {
                         throw JSONParseError(offset: parser.position, reason: "merge \(index + 1) must be two tokens separated by one space")
                     }
-                    right.removeAll(keepingCapacity: true)
-                    right.append(contentsOf: left[(space + 1)...])
-                    left.removeSubrange(space...)
+                    left = UnsafeBufferPointer(rebasing: line[..<space])
+                    right = UnsafeBufferPointer(rebasing: line[(space + 1)...])
                 }
-                left.withUnsafeBufferPointer { l in right.withUnsafeBufferPointer { r in body(index, l, r) } }
+                body(index, left, right)
                 index += 1
                 parser.skipWhitespace()
                 if parser.peek() == UInt8(ascii: ",") { parser.position += 1; continue }
@@ -317,6 +319,26 @@ struct JSONParser {
         return string
     }
 
+    /// Reads a string at `position`: a slice of the document when it has no escapes (no copy), otherwise its
+    /// unescaped bytes in `scratch`. The result is valid until the next use of `scratch`.
+    private mutating func readStringSpan(scratch: inout ScratchBytes) throws(JSONParseError) -> UnsafeBufferPointer<UInt8> {
+        guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw error("expected a string") }
+        var end = position + 1
+        while end < bytes.count {
+            let byte = bytes[end]
+            if byte == UInt8(ascii: "\"") {
+                let span = UnsafeBufferPointer(rebasing: bytes[(position + 1)..<end])
+                position = end + 1
+                return span
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            end += 1
+        }
+        var unescaped: [UInt8] = []
+        try readStringBytes(into: &unescaped)
+        return scratch.replace(with: unescaped)
+    }
+
     /// Reads a string at `position` into `buffer` (replacing its contents), resolving escapes.
     private mutating func readStringBytes(into buffer: inout [UInt8]) throws(JSONParseError) {
         guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw error("expected a string") }
@@ -419,5 +441,31 @@ struct JSONParser {
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
         guard let value = Double(text) else { throw error("invalid number") }
         return value
+    }
+}
+
+/// A manually managed byte buffer whose contents can be lent out as an `UnsafeBufferPointer` until the next
+/// `replace`; the owner calls `deallocate()`.
+struct ScratchBytes {
+    private var pointer: UnsafeMutablePointer<UInt8>?
+    private var capacity = 0
+
+    mutating func replace(with bytes: [UInt8]) -> UnsafeBufferPointer<UInt8> {
+        if bytes.count > capacity {
+            pointer?.deallocate()
+            capacity = max(bytes.count, 64)
+            pointer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        }
+        guard let pointer else { return UnsafeBufferPointer(start: nil, count: 0) }
+        bytes.withUnsafeBufferPointer { source in
+            if let base = source.baseAddress { pointer.update(from: base, count: source.count) }
+        }
+        return UnsafeBufferPointer(start: pointer, count: bytes.count)
+    }
+
+    mutating func deallocate() {
+        pointer?.deallocate()
+        pointer = nil
+        capacity = 0
     }
 }
