@@ -1,27 +1,32 @@
 /// An open-addressing hash table from byte strings to ids, all keys in one arena. Vocabularies are keyed by
 /// exact UTF-8 bytes (token identity in `tokenizers`), and building one from 150k entries must take a few
 /// milliseconds, which per-key `[Unicode.Scalar]` arrays in a `Dictionary` do not.
+///
+/// Loading is bound by cache misses, so each 16-byte slot holds everything a lookup needs: hash tag, value and
+/// the key itself when it is at most 7 bytes (most tokens), otherwise its place in the arena.
 struct ByteStringTable: Sendable {
+    /// Where a key is: `inlineFlag | length << 56 | bytes` for short keys, else `arenaOffset << 24 | length`.
+    typealias KeySpan = UInt64
+
+    private struct Slot: Sendable {
+        /// Hash tag (high 32 bits) | (value + 1); 0 marks an empty slot.
+        var meta: UInt64
+        var span: KeySpan
+    }
+
     private var arena: [UInt8] = []
-    /// Per entry: arena offset << 32 | key length.
-    private var keySpans: [UInt64] = []
-    private var values: [Int32] = []
-    /// Per slot: high 32 bits of the key's hash << 32 | (entry index + 1); 0 is empty. Comparing the stored hash
-    /// bits first means a probe touches the arena only on a true match (lookups are memory-bound).
-    private var slots: [UInt64] = []
-    private var mask = 0
+    private var slots: [Slot]
+    private var mask: Int
+    private(set) var count = 0
+    private static let inlineFlag: UInt64 = 1 << 63
 
     init(capacity: Int = 16) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
-        slots = [UInt64](repeating: 0, count: size)
+        slots = [Slot](repeating: Slot(meta: 0, span: 0), count: size)
         mask = size - 1
-        keySpans.reserveCapacity(capacity)
-        values.reserveCapacity(capacity)
         arena.reserveCapacity(capacity * 8)
     }
-
-    var count: Int { values.count }
 
     @inline(__always) static func hash(_ key: UnsafeBufferPointer<UInt8>) -> Int {
         // FNV-1a with a final avalanche: short keys, no need for a keyed hash (inputs are our own vocabulary).
@@ -33,15 +38,19 @@ struct ByteStringTable: Sendable {
         return Int(truncatingIfNeeded: h)
     }
 
-    @inline(__always) private func span(_ entry: Int) -> (start: Int, length: Int) {
-        let s = keySpans[entry]
-        return (Int(s >> 32), Int(s & 0xFFFF_FFFF))
-    }
-
     @inline(__always) private static func tag(_ hash: Int) -> UInt64 { UInt64(truncatingIfNeeded: hash) & 0xFFFF_FFFF_0000_0000 }
 
-    @inline(__always) private func keyEquals(_ entry: Int, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
-        let (start, length) = span(entry)
+    /// The inline span of a key of at most 7 bytes.
+    @inline(__always) private static func inlineSpan(_ key: UnsafeBufferPointer<UInt8>) -> KeySpan? {
+        guard key.count <= 7 else { return nil }
+        var packed: UInt64 = 0
+        for (i, b) in key.enumerated() { packed |= UInt64(b) << (8 * UInt64(i)) }
+        return inlineFlag | UInt64(key.count) << 56 | packed
+    }
+
+    @inline(__always) private func keyEquals(_ span: KeySpan, _ key: UnsafeBufferPointer<UInt8>, inline: KeySpan?) -> Bool {
+        if span & Self.inlineFlag != 0 { return inline == span }
+        let length = Int(span & 0xFF_FFFF), start = Int(span >> 24)
         guard length == key.count else { return false }
         return arena.withUnsafeBufferPointer { a in
             for i in 0..<length where a[start + i] != key[i] { return false }
@@ -53,13 +62,13 @@ struct ByteStringTable: Sendable {
     @inline(__always) func find(_ key: UnsafeBufferPointer<UInt8>) -> Int? {
         let hash = Self.hash(key)
         let tag = Self.tag(hash)
+        let inline = Self.inlineSpan(key)
         var slot = hash & mask
         while true {
-            let stored = slots[slot]
-            if stored == 0 { return nil }
-            if stored & 0xFFFF_FFFF_0000_0000 == tag {
-                let entry = Int(stored & 0xFFFF_FFFF) - 1
-                if keyEquals(entry, key) { return Int(values[entry]) }
+            let s = slots[slot]
+            if s.meta == 0 { return nil }
+            if s.meta & 0xFFFF_FFFF_0000_0000 == tag, keyEquals(s.span, key, inline: inline) {
+                return Int(s.meta & 0xFFFF_FFFF) - 1
             }
             slot = (slot + 1) & mask
         }
@@ -67,59 +76,67 @@ struct ByteStringTable: Sendable {
 
     func find(_ key: [UInt8]) -> Int? { key.withUnsafeBufferPointer { find($0) } }
 
-    /// The key of entry `entry` (insertion index) as a String (invalid UTF-8 repaired with U+FFFD).
-    func keyString(entry: Int) -> String {
-        let (start, length) = span(entry)
+    /// The key at `span` as a String (invalid UTF-8 repaired with U+FFFD).
+    func keyString(_ span: KeySpan) -> String {
+        if span & Self.inlineFlag != 0 {
+            let length = Int((span >> 56) & 0x7F)
+            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: span >> (8 * UInt64($0))) }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        let length = Int(span & 0xFF_FFFF), start = Int(span >> 24)
         return arena.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[start..<(start + length)]), as: UTF8.self) }
     }
 
     /// Inserts or overwrites (a later duplicate key wins, as in a Rust `HashMap` built by `collect`).
-    /// Returns the entry index of the key.
+    /// Returns where the key is stored, for `keyString`. Keys longer than 16 MB are truncated in the span.
     @discardableResult
-    mutating func insert(_ key: UnsafeBufferPointer<UInt8>, value: Int) -> Int {
-        if (values.count + 1) * 2 > slots.count { grow() }
+    mutating func insert(_ key: UnsafeBufferPointer<UInt8>, value: Int) -> KeySpan {
+        if (count + 1) * 2 > slots.count { grow() }
         let hash = Self.hash(key)
         let tag = Self.tag(hash)
+        let inline = Self.inlineSpan(key)
+        let meta = tag | UInt64(UInt32(truncatingIfNeeded: value + 1))
         var slot = hash & mask
         while true {
-            let stored = slots[slot]
-            if stored == 0 { break }
-            if stored & 0xFFFF_FFFF_0000_0000 == tag {
-                let entry = Int(stored & 0xFFFF_FFFF) - 1
-                if keyEquals(entry, key) {
-                    values[entry] = Int32(truncatingIfNeeded: value)
-                    return entry
-                }
+            let s = slots[slot]
+            if s.meta == 0 { break }
+            if s.meta & 0xFFFF_FFFF_0000_0000 == tag, keyEquals(s.span, key, inline: inline) {
+                slots[slot].meta = meta
+                return s.span
             }
             slot = (slot + 1) & mask
         }
-        keySpans.append(UInt64(arena.count) << 32 | UInt64(key.count))
-        arena.append(contentsOf: key)
-        values.append(Int32(truncatingIfNeeded: value))
-        slots[slot] = tag | UInt64(values.count)
-        return values.count - 1
+        let span: KeySpan
+        if let inline {
+            span = inline
+        } else {
+            span = UInt64(arena.count) << 24 | UInt64(min(key.count, 0xFF_FFFF))
+            arena.append(contentsOf: key)
+        }
+        slots[slot] = Slot(meta: meta, span: span)
+        count += 1
+        return span
     }
 
     private mutating func grow() {
-        let size = max(16, slots.count * 2)
-        slots = [UInt64](repeating: 0, count: size)
-        mask = size - 1
-        for entry in 0..<values.count {
-            let (start, length) = span(entry)
-            let hash = arena.withUnsafeBufferPointer { Self.hash(UnsafeBufferPointer(rebasing: $0[start..<(start + length)])) }
-            var slot = hash & mask
-            while slots[slot] != 0 { slot = (slot + 1) & mask }
-            slots[slot] = Self.tag(hash) | UInt64(entry + 1)
+        let old = slots
+        slots = [Slot](repeating: Slot(meta: 0, span: 0), count: max(16, old.count * 2))
+        mask = slots.count - 1
+        for s in old where s.meta != 0 {
+            var slot = Int(truncatingIfNeeded: rehash(s.span)) & mask
+            while slots[slot].meta != 0 { slot = (slot + 1) & mask }
+            slots[slot] = s
         }
     }
 
-    /// Calls `body(key, value)` for every entry in insertion order.
-    func forEach(_ body: (UnsafeBufferPointer<UInt8>, Int) -> Void) {
-        arena.withUnsafeBufferPointer { a in
-            for entry in 0..<values.count {
-                let (start, length) = span(entry)
-                body(UnsafeBufferPointer(rebasing: a[start..<(start + length)]), Int(values[entry]))
-            }
+    /// The hash of the key stored at `span` (its tag alone is not enough to place it).
+    private func rehash(_ span: KeySpan) -> Int {
+        if span & Self.inlineFlag != 0 {
+            let length = Int((span >> 56) & 0x7F)
+            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: span >> (8 * UInt64($0))) }
+            return bytes.withUnsafeBufferPointer { Self.hash($0) }
         }
+        let length = Int(span & 0xFF_FFFF), start = Int(span >> 24)
+        return arena.withUnsafeBufferPointer { Self.hash(UnsafeBufferPointer(rebasing: $0[start..<(start + length)])) }
     }
 }

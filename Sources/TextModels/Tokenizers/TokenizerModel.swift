@@ -14,8 +14,8 @@ protocol TokenizerModel: Sendable {
 /// equivalence, which would merge distinct tokens such as "é" and "e\u{301}") and an id → token table.
 struct Vocabulary: Sendable {
     private(set) var table: ByteStringTable
-    /// Table entry holding the token of each id (-1 for unused ids).
-    private var entryOfID: [Int32]
+    /// Where the token of each id is stored in the table (nil for unused ids).
+    private var spanOfID: [ByteStringTable.KeySpan?]
     /// Fast path for single-scalar tokens below U+0200 (all byte-level characters and ASCII).
     private var lowScalarIDs = [Int](repeating: -1, count: 0x200)
 
@@ -25,21 +25,21 @@ struct Vocabulary: Sendable {
     /// Reads the `{"token": id, ...}` object at `range` of the document without building Strings.
     init(document: [UInt8], range: Range<Int>, reader: ConfigReader) throws(TextModelsError) {
         var table = ByteStringTable(capacity: max(16, range.count / 12))
-        var entryOfID: [Int32] = []
+        var spanOfID: [ByteStringTable.KeySpan?] = []
         var badID: Int?
         do {
             try JSONParser.forEachIntegerMember(document, range: range) { key, id in
                 guard id >= 0, id <= Self.maximumID else { badID = id; return }
-                let entry = table.insert(key, value: id)
-                if id >= entryOfID.count { entryOfID.append(contentsOf: repeatElement(-1, count: id + 1 - entryOfID.count)) }
-                entryOfID[id] = Int32(entry)
+                let span = table.insert(key, value: id)
+                if id >= spanOfID.count { spanOfID.append(contentsOf: repeatElement(nil, count: id + 1 - spanOfID.count)) }
+                spanOfID[id] = span
             }
         } catch {
             throw reader.fail("'model.vocab' at byte \(error.offset): \(error.reason)")
         }
         if let badID { throw reader.fail("vocabulary id \(badID) is out of range") }
         self.table = table
-        self.entryOfID = entryOfID
+        self.spanOfID = spanOfID
         for c in 0..<0x200 {
             guard let scalar = Unicode.Scalar(c) else { continue }
             var bytes: [UInt8] = []
@@ -63,8 +63,8 @@ struct Vocabulary: Sendable {
     }
 
     func string(_ id: Int) -> String? {
-        guard id >= 0, id < entryOfID.count, entryOfID[id] >= 0 else { return nil }
-        return table.keyString(entry: Int(entryOfID[id]))
+        guard id >= 0, id < spanOfID.count, let span = spanOfID[id] else { return nil }
+        return table.keyString(span)
     }
 
     var count: Int { table.count }
