@@ -13,6 +13,10 @@ standard-library modules. Run with the reference venv:
 import inspect
 import json
 import os
+
+# Single-threaded training gives the most repeatable merges; WordPiece/Unigram training can still vary between
+# runs (hash order), so the committed fixtures, not a re-run, are the reference.
+os.environ["TOKENIZERS_PARALLELISM"] = "false"
 import random
 import textwrap
 import string
@@ -263,10 +267,47 @@ def unigram(lines):
     return tok
 
 
+def bytelevel_variants(lines):
+    """Byte-level BPE behind the less common pieces: NFKD + left Strip, literal Split patterns with
+    merged_with_previous / merged_with_next, contiguous Digits and Punctuation, ByteLevel with add_prefix_space
+    and its own regex, and a template with a trailing token."""
+    tok = Tokenizer(models.BPE())
+    tok.normalizer = normalizers.Sequence([normalizers.NFKD(), normalizers.Strip(left=True, right=False)])
+    tok.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Split("-", behavior="merged_with_previous"),
+        pre_tokenizers.Split("::", behavior="merged_with_next"),
+        pre_tokenizers.Split(Regex(r"[aeiou]{2,}"), behavior="contiguous"),
+        pre_tokenizers.Digits(individual_digits=False),
+        pre_tokenizers.Punctuation(behavior="contiguous"),
+        pre_tokenizers.ByteLevel(add_prefix_space=True, use_regex=True)])
+    tok.decoder = decoders.ByteLevel()
+    tok.train_from_iterator(lines, bpe_trainer(900, ["<|endoftext|>"], initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+    eot = tok.token_to_id("<|endoftext|>")
+    tok.post_processor = processors.TemplateProcessing(single="$A <|endoftext|>", pair="$A <|endoftext|> $B:1",
+                                                       special_tokens=[("<|endoftext|>", eot)])
+    extra_tokens(tok, [])
+    return tok
+
+
+def unigram_byte_fallback(lines):
+    """The Unigram model with `<0xXX>` pieces and byte_fallback, Metaspace prepend_scheme=first without split."""
+    tok = unigram(lines)
+    data = json.loads(tok.to_str())
+    vocab = data["model"]["vocab"]
+    for b in range(256):
+        vocab.append(["<0x%02X>" % b, 0.0])
+    data["model"]["byte_fallback"] = True
+    data["pre_tokenizer"] = json.loads(pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="first", split=False).__getstate__())
+    data["decoder"] = json.loads(decoders.Sequence([decoders.Metaspace(replacement="▁", prepend_scheme="first", split=False),
+                                                    decoders.ByteFallback(), decoders.Fuse()]).__getstate__())
+    return Tokenizer.from_str(json.dumps(data))
+
+
 BUILDERS = {
     "gpt2_bpe": gpt2, "llama3_bpe": llama3, "qwen2_bpe": qwen2, "sentencepiece_bpe": sentencepiece_bpe,
     "metaspace_bpe": metaspace_bpe, "clip_bpe": clip, "bert_wordpiece": bert_wordpiece,
-    "wordpiece_digits": wordpiece_digits, "unigram": unigram,
+    "wordpiece_digits": wordpiece_digits, "unigram": unigram, "bytelevel_variants": bytelevel_variants,
+    "unigram_byte_fallback": unigram_byte_fallback,
 }
 
 

@@ -13,7 +13,7 @@ struct TokenizerFixtureTests {
     }
 
     static let names = ["gpt2_bpe", "llama3_bpe", "qwen2_bpe", "sentencepiece_bpe", "metaspace_bpe", "clip_bpe",
-                        "bert_wordpiece", "wordpiece_digits", "unigram"]
+                        "bert_wordpiece", "wordpiece_digits", "unigram", "bytelevel_variants", "unigram_byte_fallback"]
 
     static func fixturesURL() throws -> URL {
         try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil)).appendingPathComponent("Tokenizers")
