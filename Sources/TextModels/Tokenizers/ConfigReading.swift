@@ -58,6 +58,25 @@ struct ConfigReader: Sendable {
         throw fail("'\(name).pattern' must be {\"String\": ...} or {\"Regex\": ...}")
     }
 
+    /// The components listed under `key` (a Sequence's members), each built by `make(item, itemPath)`.
+    func components<T>(_ value: JSONValue, _ key: String, in name: String,
+                       _ make: (JSONValue, String) throws(TextModelsError) -> T) throws(TextModelsError) -> [T] {
+        var list: [T] = []
+        for (i, item) in try array(value, key, in: name).enumerated() {
+            list.append(try make(item, "\(name).\(key)[\(i)]"))
+        }
+        return list
+    }
+
+    /// Metaspace's `prepend_scheme`; files written before it existed use `add_prefix_space`.
+    func prependScheme(_ value: JSONValue, in name: String) throws(TextModelsError) -> PrependScheme {
+        if let scheme = try optionalString(value, "prepend_scheme", in: name) {
+            guard let parsed = PrependScheme(rawValue: scheme) else { throw fail("'\(name).prepend_scheme' must be always, never or first") }
+            return parsed
+        }
+        return try bool(value, "add_prefix_space", in: name, default: true) ? .always : .never
+    }
+
     /// A single Unicode scalar given as a one-character string (Metaspace `replacement`, Strip `content`).
     func scalar(_ value: JSONValue, _ key: String, in name: String) throws(TextModelsError) -> Unicode.Scalar {
         let s = try string(value, key, in: name)

@@ -208,14 +208,8 @@ enum DecoderFactory {
         switch type {
         case "ByteLevel": return ByteLevelDecoder()
         case "Metaspace":
-            let scheme: PrependScheme
-            if let name = try reader.optionalString(json, "prepend_scheme", in: path) {
-                guard let s = PrependScheme(rawValue: name) else { throw reader.fail("'\(path).prepend_scheme' must be always, never or first") }
-                scheme = s
-            } else {
-                scheme = try reader.bool(json, "add_prefix_space", in: path, default: true) ? .always : .never
-            }
-            return MetaspaceDecoder(replacement: try reader.scalar(json, "replacement", in: path), prependScheme: scheme)
+            return MetaspaceDecoder(replacement: try reader.scalar(json, "replacement", in: path),
+                                    prependScheme: try reader.prependScheme(json, in: path))
         case "WordPiece":
             return WordPieceDecoder(prefix: try reader.optionalString(json, "prefix", in: path) ?? "##",
                                     cleanup: try reader.bool(json, "cleanup", in: path, default: true))
@@ -232,11 +226,9 @@ enum DecoderFactory {
         case "BPEDecoder":
             return BPESuffixDecoder(suffix: try reader.optionalString(json, "suffix", in: path) ?? "</w>")
         case "Sequence":
-            var list: [any TokenDecoder] = []
-            for (i, item) in try reader.array(json, "decoders", in: path).enumerated() {
-                list.append(try make(item, reader, path: "\(path).decoders[\(i)]"))
-            }
-            return SequenceDecoder(decoders: list)
+            return SequenceDecoder(decoders: try reader.components(json, "decoders", in: path) {
+                (item, itemPath) throws(TextModelsError) in try make(item, reader, path: itemPath)
+            })
         default:
             throw .unsupportedTokenizerComponent(kind: "decoder", type: "\(type) (supported: \(supported))")
         }

@@ -159,11 +159,9 @@ enum NormalizerFactory {
                 stripAccents: try reader.bool(json, "strip_accents", in: path, default: lowercase),
                 lowercase: lowercase)
         case "Sequence":
-            var list: [any Normalizer] = []
-            for (i, item) in try reader.array(json, "normalizers", in: path).enumerated() {
-                list.append(try make(item, reader, path: "\(path).normalizers[\(i)]"))
-            }
-            return SequenceNormalizer(normalizers: list)
+            return SequenceNormalizer(normalizers: try reader.components(json, "normalizers", in: path) {
+                (item, itemPath) throws(TextModelsError) in try make(item, reader, path: itemPath)
+            })
         default:
             throw .unsupportedTokenizerComponent(kind: "normalizer", type: "\(type) (supported: \(supported))")
         }

@@ -99,11 +99,9 @@ enum PostProcessorFactory {
         case "BertProcessing", "RobertaProcessing": return try ClassifierPostProcessor(json, reader, path: path)
         case "ByteLevel": return PassThroughPostProcessor()
         case "Sequence":
-            var list: [any PostProcessor] = []
-            for (i, item) in try reader.array(json, "processors", in: path).enumerated() {
-                list.append(try make(item, reader, path: "\(path).processors[\(i)]"))
-            }
-            return SequencePostProcessor(processors: list)
+            return SequencePostProcessor(processors: try reader.components(json, "processors", in: path) {
+                (item, itemPath) throws(TextModelsError) in try make(item, reader, path: itemPath)
+            })
         default:
             throw .unsupportedTokenizerComponent(kind: "post-processor", type: "\(type) (supported: \(supported))")
         }

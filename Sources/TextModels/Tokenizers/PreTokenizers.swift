@@ -215,15 +215,8 @@ enum PreTokenizerFactory {
             if try reader.bool(json, "invert", in: path, default: false) { pattern = InvertedPattern(base: pattern) }
             return SplitPreTokenizer(pattern: pattern, behavior: try behavior(json, reader, path: path, default: .isolated))
         case "Metaspace":
-            let scheme: PrependScheme
-            if let name = try reader.optionalString(json, "prepend_scheme", in: path) {
-                guard let s = PrependScheme(rawValue: name) else { throw reader.fail("'\(path).prepend_scheme' must be always, never or first") }
-                scheme = s
-            } else {
-                // Files written before prepend_scheme existed use add_prefix_space.
-                scheme = try reader.bool(json, "add_prefix_space", in: path, default: true) ? .always : .never
-            }
-            return MetaspacePreTokenizer(replacement: try reader.scalar(json, "replacement", in: path), prependScheme: scheme,
+            return MetaspacePreTokenizer(replacement: try reader.scalar(json, "replacement", in: path),
+                                         prependScheme: try reader.prependScheme(json, in: path),
                                          splitWords: try reader.bool(json, "split", in: path, default: true))
         case "Whitespace": return WhitespacePreTokenizer()
         case "WhitespaceSplit": return WhitespaceSplitPreTokenizer()
@@ -231,11 +224,9 @@ enum PreTokenizerFactory {
         case "Punctuation": return PunctuationPreTokenizer(behavior: try behavior(json, reader, path: path, default: .isolated))
         case "Digits": return DigitsPreTokenizer(individualDigits: try reader.bool(json, "individual_digits", in: path, default: false))
         case "Sequence":
-            var list: [any PreTokenizer] = []
-            for (i, item) in try reader.array(json, "pretokenizers", in: path).enumerated() {
-                list.append(try make(item, reader, path: "\(path).pretokenizers[\(i)]"))
-            }
-            return SequencePreTokenizer(preTokenizers: list)
+            return SequencePreTokenizer(preTokenizers: try reader.components(json, "pretokenizers", in: path) {
+                (item, itemPath) throws(TextModelsError) in try make(item, reader, path: itemPath)
+            })
         default:
             throw .unsupportedTokenizerComponent(kind: "pre-tokenizer", type: "\(type) (supported: \(supported))")
         }
