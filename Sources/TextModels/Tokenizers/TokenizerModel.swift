@@ -20,7 +20,7 @@ struct Vocabulary: Sendable {
     private var lowScalarIDs = [Int](repeating: -1, count: 0x200)
 
     /// Ids above this are rejected so a corrupt file cannot make us allocate a huge table.
-    static let maximumID = 50_000_000
+    static let maximumID = 4_000_000
 
     /// Reads the `{"token": id, ...}` object at `range` of the document without building Strings.
     init(document: [UInt8], range: Range<Int>, reader: ConfigReader) throws(TextModelsError) {
