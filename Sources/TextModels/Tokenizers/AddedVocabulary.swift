@@ -25,6 +25,10 @@ struct AddedTokenMatcher: Sendable {
     }
     /// Candidate patterns by first scalar, longest first.
     private let byFirstScalar: [Unicode.Scalar: [Pattern]]
+    /// Which ASCII scalars start a pattern, and whether any non-ASCII one does: the scan visits every input
+    /// scalar, and most never start an added token, so this avoids a dictionary lookup per scalar.
+    private let asciiStarts: [Bool]
+    private let hasNonASCIIStart: Bool
 
     init(_ tokens: [AddedToken], normalizer: (any Normalizer)?) {
         var table: [Unicode.Scalar: [Pattern]] = [:]
@@ -36,6 +40,8 @@ struct AddedTokenMatcher: Sendable {
         }
         for key in table.keys { table[key]?.sort { $0.scalars.count > $1.scalars.count } }
         byFirstScalar = table
+        asciiStarts = (0..<128).map { table[Unicode.Scalar(UInt8($0))] != nil }
+        hasNonASCIIStart = table.keys.contains { $0.value >= 128 }
     }
 
     var isEmpty: Bool { byFirstScalar.isEmpty }
@@ -47,7 +53,9 @@ struct AddedTokenMatcher: Sendable {
         var i = 0
         while i < s.count {
             var matched = false
-            if let candidates = byFirstScalar[s[i]] {
+            let c = s[i]
+            let mayStart = c.value < 128 ? asciiStarts[Int(c.value)] : hasNonASCIIStart
+            if mayStart, let candidates = byFirstScalar[c] {
                 for p in candidates where i + p.scalars.count <= s.count && s[i..<(i + p.scalars.count)].elementsEqual(p.scalars) {
                     matches.append((i..<(i + p.scalars.count), p.token))
                     i += p.scalars.count
