@@ -1,0 +1,156 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Python semantics of Jinja's binary operators on `JinjaValue`s.
+enum JinjaOperators {
+    static func apply(_ op: String, _ l: JinjaValue, _ r: JinjaValue, line: Int) throws -> JinjaValue {
+        switch op {
+        case "==": return .bool(l == r)
+        case "!=": return .bool(l != r)
+        case "<", "<=", ">", ">=":
+            let order = try compare(l, r, op: op, line: line)
+            switch op {
+            case "<": return .bool(order < 0)
+            case "<=": return .bool(order <= 0)
+            case ">": return .bool(order > 0)
+            default: return .bool(order >= 0)
+            }
+        case "in": return .bool(try contains(r, l, line: line))
+        case "not in": return .bool(!(try contains(r, l, line: line)))
+        case "~": return .string(l.pythonString + r.pythonString)
+        default: return try arithmetic(op, l, r, line: line)
+        }
+    }
+
+    static func unsupported(_ op: String, _ l: JinjaValue, _ r: JinjaValue, line: Int) -> TextModelsError {
+        .chatTemplate("unsupported operand type(s) for \(op): '\(l.typeName)' and '\(r.typeName)' at line \(line)")
+    }
+
+    private static func integer(_ v: JinjaValue) -> Int? {
+        switch v {
+        case let .int(i): i
+        case let .bool(b): b ? 1 : 0
+        default: nil
+        }
+    }
+
+    private static func arithmetic(_ op: String, _ l: JinjaValue, _ r: JinjaValue, line: Int) throws -> JinjaValue {
+        switch (op, l, r) {
+        case let ("+", .string(a), .string(b)): return .string(a + b)
+        case let ("+", .array(a), .array(b)): return .array(a + b)
+        case let ("*", .string(s), _) where integer(r) != nil:
+            return .string(String(repeating: s, count: max(0, integer(r) ?? 0)))
+        case let ("*", .array(a), _) where integer(r) != nil:
+            return .array(Array(repeating: a, count: max(0, integer(r) ?? 0)).flatMap { $0 })
+        default: break
+        }
+        if let a = integer(l), let b = integer(r) {
+            return try integerArithmetic(op, a, b, line: line)
+        }
+        guard let a = l.numericValue, let b = r.numericValue else { throw unsupported(op, l, r, line: line) }
+        switch op {
+        case "+": return .double(a + b)
+        case "-": return .double(a - b)
+        case "*": return .double(a * b)
+        case "/":
+            guard b != 0 else { throw TextModelsError.chatTemplate("division by zero at line \(line)") }
+            return .double(a / b)
+        case "//":
+            guard b != 0 else { throw TextModelsError.chatTemplate("division by zero at line \(line)") }
+            return .double((a / b).rounded(.down))
+        case "%":
+            guard b != 0 else { throw TextModelsError.chatTemplate("modulo by zero at line \(line)") }
+            let m = a.truncatingRemainder(dividingBy: b)
+            return .double(m != 0 && (m < 0) != (b < 0) ? m + b : m)
+        case "**": return .double(pow(a, b))
+        default: throw unsupported(op, l, r, line: line)
+        }
+    }
+
+    private static func integerArithmetic(_ op: String, _ a: Int, _ b: Int, line: Int) throws -> JinjaValue {
+        func checked(_ result: (partialValue: Int, overflow: Bool)) throws -> JinjaValue {
+            guard !result.overflow else { throw TextModelsError.chatTemplate("integer overflow at line \(line)") }
+            return .int(result.partialValue)
+        }
+        switch op {
+        case "+": return try checked(a.addingReportingOverflow(b))
+        case "-": return try checked(a.subtractingReportingOverflow(b))
+        case "*": return try checked(a.multipliedReportingOverflow(by: b))
+        case "/":
+            guard b != 0 else { throw TextModelsError.chatTemplate("division by zero at line \(line)") }
+            return .double(Double(a) / Double(b))
+        case "//", "%":
+            guard b != 0 else { throw TextModelsError.chatTemplate("integer division or modulo by zero at line \(line)") }
+            guard !(a == Int.min && b == -1) else { throw TextModelsError.chatTemplate("integer overflow at line \(line)") }
+            // Python floors toward negative infinity; Swift truncates toward zero.
+            var quotient = a / b
+            var remainder = a % b
+            if remainder != 0 && ((remainder < 0) != (b < 0)) {
+                quotient -= 1
+                remainder += b
+            }
+            return .int(op == "//" ? quotient : remainder)
+        case "**":
+            if b < 0 { return .double(pow(Double(a), Double(b))) }
+            var result = 1
+            for _ in 0..<b {
+                let (product, overflow) = result.multipliedReportingOverflow(by: a)
+                guard !overflow else { throw TextModelsError.chatTemplate("integer overflow at line \(line)") }
+                result = product
+            }
+            return .int(result)
+        default:
+            throw TextModelsError.chatTemplate("unsupported operator '\(op)' at line \(line)")
+        }
+    }
+
+    static func negate(_ value: JinjaValue, line: Int) throws -> JinjaValue {
+        switch value {
+        case let .int(i): return .int(0 &- i)
+        case let .bool(b): return .int(b ? -1 : 0)
+        case let .double(d): return .double(-d)
+        default:
+            throw TextModelsError.chatTemplate("bad operand type for unary -: '\(value.typeName)' at line \(line)")
+        }
+    }
+
+    /// Three-way comparison with Python's rules: numbers with numbers, strings by code point, lists
+    /// lexicographically; anything else is a TypeError.
+    static func compare(_ l: JinjaValue, _ r: JinjaValue, op: String, line: Int) throws -> Int {
+        if let a = l.numericValue, let b = r.numericValue { return a < b ? -1 : (a > b ? 1 : 0) }
+        switch (l, r) {
+        case let (.string(a), .string(b)):
+            return PythonText.compare(a, b)
+        case let (.array(a), .array(b)):
+            for (x, y) in zip(a, b) where x != y { return try compare(x, y, op: op, line: line) }
+            return a.count < b.count ? -1 : (a.count > b.count ? 1 : 0)
+        default:
+            throw TextModelsError.chatTemplate(
+                "'\(op)' not supported between instances of '\(l.typeName)' and '\(r.typeName)' at line \(line)")
+        }
+    }
+
+    /// Python `needle in container`.
+    static func contains(_ container: JinjaValue, _ needle: JinjaValue, line: Int) throws -> Bool {
+        switch container {
+        case .undefined: return false
+        case let .string(s):
+            guard case let .string(n) = needle else {
+                throw TextModelsError.chatTemplate(
+                    "'in <string>' requires string as left operand, not \(needle.typeName) at line \(line)")
+            }
+            return PythonText.find(n, in: s) != nil
+        case let .array(items): return items.contains(needle)
+        case let .object(object):
+            guard case let .string(key) = needle else { return false }
+            return object[key] != nil
+        default:
+            throw TextModelsError.chatTemplate("argument of type '\(container.typeName)' is not iterable at line \(line)")
+        }
+    }
+}

@@ -1,0 +1,147 @@
+/// Python `str` operations, done on Unicode scalars (code points) as Python does. Swift's `String`
+/// compares and searches by grapheme cluster and canonical equivalence, which gives different answers
+/// for text like "\r\n" or combining accents.
+enum PythonText {
+    static func isSpace(_ scalar: Unicode.Scalar) -> Bool { scalar.properties.isWhitespace }
+
+    static func compare(_ a: String, _ b: String) -> Int {
+        var ia = a.unicodeScalars.makeIterator()
+        var ib = b.unicodeScalars.makeIterator()
+        while true {
+            switch (ia.next(), ib.next()) {
+            case (nil, nil): return 0
+            case (nil, _): return -1
+            case (_, nil): return 1
+            case let (x?, y?):
+                if x.value != y.value { return x.value < y.value ? -1 : 1 }
+            }
+        }
+    }
+
+    /// The scalar offset of the first occurrence of `needle` in `haystack`, or nil.
+    static func find(_ needle: String, in haystack: String, from start: Int = 0) -> Int? {
+        find(Array(needle.unicodeScalars), in: Array(haystack.unicodeScalars), from: start)
+    }
+
+    static func find(_ needle: [Unicode.Scalar], in haystack: [Unicode.Scalar], from start: Int = 0) -> Int? {
+        guard needle.count <= haystack.count else { return nil }
+        var i = max(0, start)
+        while i + needle.count <= haystack.count {
+            if haystack[i..<i + needle.count].elementsEqual(needle) { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    /// `str.strip(chars)`, `lstrip`, `rstrip`: whitespace when `characters` is nil.
+    static func strip(_ s: String, characters: String? = nil, leading: Bool = true, trailing: Bool = true) -> String {
+        let set = characters.map { Set($0.unicodeScalars) }
+        func stripped(_ c: Unicode.Scalar) -> Bool { set.map { $0.contains(c) } ?? isSpace(c) }
+        var scalars = Array(s.unicodeScalars)[...]
+        if leading { while let first = scalars.first, stripped(first) { scalars.removeFirst() } }
+        if trailing { while let last = scalars.last, stripped(last) { scalars.removeLast() } }
+        return String(String.UnicodeScalarView(scalars))
+    }
+
+    /// `str.split(sep, maxsplit)`; with no separator, splits on runs of whitespace and drops empty parts.
+    static func split(_ s: String, separator: String?, maxSplits: Int = -1) -> [String] {
+        let scalars = Array(s.unicodeScalars)
+        var parts: [String] = []
+        guard let separator else {
+            var current: [Unicode.Scalar] = []
+            var i = 0
+            while i < scalars.count {
+                if isSpace(scalars[i]) {
+                    if !current.isEmpty {
+                        parts.append(String(String.UnicodeScalarView(current)))
+                        current = []
+                        if maxSplits >= 0 && parts.count == maxSplits {
+                            var rest = i
+                            while rest < scalars.count, isSpace(scalars[rest]) { rest += 1 }
+                            if rest < scalars.count {
+                                parts.append(String(String.UnicodeScalarView(scalars[rest...])))
+                            }
+                            return parts
+                        }
+                    }
+                } else {
+                    current.append(scalars[i])
+                }
+                i += 1
+            }
+            if !current.isEmpty { parts.append(String(String.UnicodeScalarView(current))) }
+            return parts
+        }
+        let sep = Array(separator.unicodeScalars)
+        var start = 0
+        while maxSplits < 0 || parts.count < maxSplits, let found = find(sep, in: scalars, from: start) {
+            parts.append(String(String.UnicodeScalarView(scalars[start..<found])))
+            start = found + sep.count
+        }
+        parts.append(String(String.UnicodeScalarView(scalars[start...])))
+        return parts
+    }
+
+    /// `str.replace(old, new, count)`.
+    static func replace(_ s: String, _ old: String, _ new: String, count: Int = -1) -> String {
+        let scalars = Array(s.unicodeScalars)
+        let oldScalars = Array(old.unicodeScalars)
+        var out = String.UnicodeScalarView()
+        var replaced = 0
+        var i = 0
+        if oldScalars.isEmpty {
+            // Python inserts the replacement between every character and at both ends.
+            for scalar in scalars {
+                if count < 0 || replaced < count {
+                    out.append(contentsOf: new.unicodeScalars)
+                    replaced += 1
+                }
+                out.append(scalar)
+            }
+            if count < 0 || replaced < count { out.append(contentsOf: new.unicodeScalars) }
+            return String(out)
+        }
+        while i < scalars.count {
+            if (count < 0 || replaced < count), i + oldScalars.count <= scalars.count,
+                scalars[i..<i + oldScalars.count].elementsEqual(oldScalars)
+            {
+                out.append(contentsOf: new.unicodeScalars)
+                i += oldScalars.count
+                replaced += 1
+            } else {
+                out.append(scalars[i])
+                i += 1
+            }
+        }
+        return String(out)
+    }
+
+    static func hasPrefix(_ s: String, _ prefix: String) -> Bool {
+        s.unicodeScalars.starts(with: prefix.unicodeScalars)
+    }
+
+    static func hasSuffix(_ s: String, _ suffix: String) -> Bool {
+        s.unicodeScalars.reversed().starts(with: suffix.unicodeScalars.reversed())
+    }
+
+    /// `str.capitalize()`: first character upper-cased, the rest lower-cased.
+    static func capitalize(_ s: String) -> String {
+        guard let first = s.unicodeScalars.first else { return s }
+        return String(first).uppercased() + String(String.UnicodeScalarView(s.unicodeScalars.dropFirst())).lowercased()
+    }
+
+    /// `str.title()`: a cased character following an uncased one starts a word.
+    static func title(_ s: String) -> String {
+        var out = ""
+        var previousCased = false
+        for scalar in s.unicodeScalars {
+            let cased = scalar.properties.isCased
+            out += previousCased ? String(scalar).lowercased() : String(scalar).uppercased()
+            previousCased = cased
+        }
+        return out
+    }
+
+    /// Python `len(str)`: the number of code points.
+    static func length(_ s: String) -> Int { s.unicodeScalars.count }
+}
