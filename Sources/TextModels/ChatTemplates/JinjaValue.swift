@@ -64,6 +64,10 @@ extension JinjaValue: Equatable {
     }
 }
 
+extension JinjaObject: ExpressibleByDictionaryLiteral {
+    public init(dictionaryLiteral elements: (String, JinjaValue)...) { self.init(elements) }
+}
+
 extension JinjaValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,
     ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral
 {
