@@ -130,6 +130,74 @@ TOOL_CONVERSATIONS = {
 }
 
 
+# Small templates exercising the interpreter: whitespace control, loops, scoping, expressions, filters, tests,
+# methods. Rendered with the same Jinja environment transformers compiles chat templates in.
+INTERPRETER_CONTEXT = {
+    "items": ["a", "b", "c"],
+    "d": {"b": 1, "a": 2},
+    "name": "World",
+    "nothing": None,
+    "people": [
+        {"name": "Bo", "age": 30, "type": "image"},
+        {"name": "al", "age": 25, "type": "text", "text": "hi"},
+        {"name": "Cy", "age": 35},
+    ],
+    "text": TRICKY_TEXT,
+    "nums": [3, 1, 2, 3],
+    "words": ["b", "A", "a", "c"],
+    "nested": {"outer": {"inner": [1, {"k": "v"}]}, "empty_list": [], "empty_dict": {}, "unicode": "日本🙂é"},
+}
+
+INTERPRETER_CASES = {
+    "trim_blocks": "{% if true %}\n  yes\n{% endif %}\nafter\n",
+    "lstrip_blocks": "  {% if true %}x{% endif %}  \n  {{ 'y' }}  \n    {% if true %}\n    z\n    {% endif %}\n",
+    "dash_strips": "a  {%- if true -%}  b  {%- endif -%}  c\n\n{{- ' d ' -}}\n\n{{ 'e' }}",
+    "plus_keeps_indent": "   {%+ if true %}x{% endif %}\n",
+    "comment_lines": "line1\n    {# comment #}\nline2\n{#- dashed -#}\n  line3",
+    "crlf_and_trailing_newline": "x\r\ny\r\n{% if true %}\r\nz\r\n{% endif %}\r\n",
+    "loop_whitespace": "{% for i in range(3) %}\n  {{ i }}\n{% endfor %}\n{%- for i in [1, 2] %}\n\t{{- i }}\n{% endfor -%}\n end",
+    "text_before_tag_on_line": "text {% if true %}\n  {% endif %}|  \n{% if true %}+{% endif %}",
+    "loop_variables": "{% for x in items %}{{ loop.index }}/{{ loop.index0 }}/{{ loop.revindex }}/{{ loop.revindex0 }}/{{ loop.first }}/{{ loop.last }}/{{ loop.length }}|{% endfor %}",
+    "loop_prev_next": "{% for x in items %}{{ loop.previtem }}-{{ loop.nextitem }};{% endfor %}",
+    "for_else": "{% for x in [] %}x{% else %}empty{% endfor %}{% for x in nothing or [] %}y{% else %}!{% endfor %}",
+    "unpacking_items": "{% for k, v in d.items() %}{{ k }}={{ v }},{% endfor %}{% for k, v in d | items %}{{ k }}{{ v }}{% endfor %}{% for a, b in [[1, 2], [3, 4]] %}{{ a + b }}{% endfor %}",
+    "inline_if_filter": "{% for x in items if x != 'b' %}{{ loop.index }}{{ x }}{{ loop.length }}{% endfor %}",
+    "break_continue": "{% for x in range(10) %}{% if x == 2 %}{% continue %}{% endif %}{% if x == 5 %}{% break %}{% endif %}{{ x }}{% endfor %}",
+    "iterate_dict_and_string": "{% for k in d %}{{ k }}{% endfor %}|{% for c in 'héllo' %}{{ c }}.{% endfor %}",
+    "loop_scope": "{% set x = 1 %}{% for i in [1] %}{% set x = 2 %}{{ x }}{% endfor %}{{ x }}{% if true %}{% set y = 5 %}{% endif %}{{ y }}",
+    "nested_loops": "{% for a in [1, 2] %}{% for b in [3] %}{{ loop.index }}{{ a }}{{ b }}{% endfor %}{{ loop.index }};{% endfor %}",
+    "namespace": "{% set ns = namespace(count=0, found=false) %}{% for i in range(4) %}{% set ns.count = ns.count + i %}{% if i == 2 %}{% set ns.found = true %}{% endif %}{% endfor %}{{ ns.count }} {{ ns.found }}",
+    "tuple_set": "{% set a, b = 1, 2 %}{{ a }}{{ b }}",
+    "block_set": "{% set greeting %}Hello {{ name }}{% endset %}[{{ greeting }}]{% set s | upper %}abc{% endset %}{{ s }}",
+    "macro": "{% macro f(a, b='x') %}<{{ a }}{{ b }}>{% endmacro %}{{ f(1) }}{{ f(2, b='y') }}{{ f(3, 'z') }}",
+    "filter_block_generation": "{% filter upper %}abc{{ 'd' }}{% endfilter %}{% generation %}gen{% endgeneration %}",
+    "arithmetic": "{{ 1 + 2 * 3 }} {{ (1 + 2) * 3 }} {{ 7 // 2 }} {{ -7 // 2 }} {{ 7 % 3 }} {{ -7 % 3 }} {{ 7 / 2 }} {{ 2 ** 10 }} {{ 2 ** 3 ** 2 }} {{ 1.5 + 1 }} {{ 'a' ~ 1 ~ none ~ nothing }} {{ -1 | abs }} {{ 7.5 // 2 }} {{ -7.5 % 2 }}",
+    "float_printing": "{{ 0.1 + 0.2 }} {{ 1e20 }} {{ 1.0 }} {{ 3.0 / 2 }} {{ 1e-5 }} {{ 0.0001 }} {{ 123456789012345678.0 }} {{ 10 / 4 }} {{ 1e16 }} {{ 1e15 }} {{ -2.5e-7 }}",
+    "container_printing": "{{ [1, 'a', none, true, 1.5, {'k': 'v'}] }} {{ {'a': [1]} }} {{ \"it's\" }} {{ ['it\\'s', 'say \"hi\"', 'both \\' \"', 'nl\\n'] }} {{ nested }}",
+    "comparisons": "{{ 1 < 2 }} {{ 'a' < 'b' }} {{ 'B' < 'a' }} {{ 1 == 1.0 }} {{ true == 1 }} {{ 'x' in 'xyz' }} {{ 2 not in [1] }} {{ 'k' in {'k': 1} }} {{ [1, 2] == [1, 2] }} {{ [1, 2] < [1, 3] }} {{ none == none }} {{ not 1 == 2 }} {{ 1 != 1.0 }}",
+    "logic": "{{ 0 or 'x' }} {{ 1 and 'y' }} {{ none or [] }} {{ not 0 }} [{{ 'a' if false }}] {{ 'a' if false else 'b' }} {{ 1 if 0 else 2 if 0 else 3 }} {{ nothing is none and items }}",
+    "slices_and_indexes": "{{ 'abcdef'[1:] }} {{ 'abcdef'[::-1] }} {{ [1, 2, 3, 4][1:3] }} {{ [1, 2, 3, 4][-2:] }} {{ 'abc'[-1] }} {{ [1, 2, 3][::2] }} {{ items[5] is undefined }} {{ items[-1] }} {{ 'abcdef'[4:1:-1] }} {{ items[:-1] }} {{ 'héllo'[1] }}",
+    "attributes_and_items": "{{ d.a }} {{ d['b'] }} {{ d.missing is defined }} {{ d.get('missing', 'def') }} {{ d.get('a') }} {{ d.get('zz') }} {{ d.keys() | list }} {{ d.values() | list }} {{ people[1].name }} {{ nested.outer.inner[1].k }} {{ nested['outer']['inner'][0] }} {{ items.0 }}",
+    "string_literals": "{{ 'a\\tb\\n' }}{{ \"\\u00e9\\x41\" }}{{ 'q\\'q' }}{{ 'a' 'b' }}{{ '}}' }}{{ {'a': {'b': 1}} }}{{ 'back\\\\slash' }}{{ 'unknown \\d escape' }}",
+    "tests": "{{ 1 is number }} {{ true is number }} {{ 1 is integer }} {{ true is integer }} {{ 1.0 is float }} {{ 'a' is string }} {{ none is none }} {{ x is undefined }} {{ [] is iterable }} {{ 'a' is iterable }} {{ {} is mapping }} {{ 4 is even }} {{ 3 is odd }} {{ 9 is divisibleby 3 }} {{ true is true }} {{ 1 is true }} {{ 'x' is equalto 'x' }} {{ 3 is gt 2 }} {{ 'a' is in 'abc' }} {{ 1 is not string }} {{ none is sameas none }} {{ false is sameas false }} {{ 'ab' is lower }} {{ d is sequence }} {{ 1 is boolean }} {{ false is boolean }} {{ 'x' is eq 'y' }} {{ 2 is ne 3 }}",
+    "string_filters": "{{ text | trim }}|{{ '  x  ' | trim }}|{{ 'xxhixx' | trim('x') }}|{{ 'Hello' | upper }}{{ 'Hello' | lower }}|{{ 'hello wORLD-foo (bar' | title }}|{{ 'hELLO world' | capitalize }}|{{ 'a-b-a' | replace('a', 'o') }}|{{ 'a-b-a' | replace('a', 'o', 1) }}|{{ 'one two  three' | wordcount }}|{{ 'ab' | center(7) }}|{{ '<a href=\"x\">&\\'' | e }}|{{ 5 | string ~ 'x' }}",
+    "sequence_filters": "{{ nested.unicode | length }} {{ items | count }} {{ items | first }} {{ items | last }} {{ 'abc' | first }} {{ items | join }} {{ items | join(', ') }} {{ people | join('/', attribute='name') }} {{ 'abc' | list }} {{ nums | unique | list }} {{ words | unique | list }} {{ words | sort }} {{ words | sort(reverse=true, case_sensitive=true) }} {{ people | sort(attribute='age') | map(attribute='name') | list }} {{ nums | reverse | list }} {{ 'abc' | reverse }} {{ nums | sum }} {{ nums | min }} {{ nums | max }} {{ people | sum(attribute='age') }}",
+    "map_select": "{{ items | map('upper') | list }} {{ people | map(attribute='name') | list }} {{ people | map(attribute='text', default='-') | list }} {{ nums | select('odd') | list }} {{ nums | reject('odd') | list }} {{ [0, 1, '', 'a', none] | select | list }} {{ people | selectattr('type', 'equalto', 'image') | map(attribute='name') | list }} {{ people | rejectattr('type') | map(attribute='name') | list }} {{ people | selectattr('text', 'undefined') | list | length }} {{ people | selectattr('age', 'gt', 26) | map(attribute='name') | join(',') }}",
+    "number_filters": "{{ '42' | int }} {{ '4.7' | int }} {{ 'x' | int }} {{ 'x' | int(7) }} {{ 3.9 | int }} {{ '2.5' | float }} {{ 3 | float }} {{ 2.5 | round }} {{ 3.5 | round }} {{ 2.567 | round(2) }} {{ 2.1 | round(0, 'ceil') }} {{ -3 | abs }} {{ true | int }}",
+    "default_filter": "[{{ missing | default('d') }}][{{ nothing | default('d') }}][{{ nothing | default('d', true) }}][{{ '' | d('e', boolean=true) }}][{{ missing }}][{{ missing | length }}][{{ missing | trim }}][{{ missing | list }}][{{ missing | items | list }}]",
+    "tojson": "{{ nested | tojson }}|{{ nested | tojson(indent=2) }}|{{ text | tojson }}|{{ text | tojson(ensure_ascii=true) }}|{{ d | tojson(sort_keys=true) }}|{{ people[:1] | tojson(separators=(',', ':')) }}|{{ [1.0, 2.5e-8, 1e300, true, none] | tojson }}|{{ nested.empty_list | tojson(indent=4) }}|{{ 'a' | tojson }}",
+    "indent_filter": "{{ 'a\\nb\\n\\nc' | indent }}|{{ 'a\\nb\\n\\nc' | indent(2, true) }}|{{ 'a\\nb\\n\\nc' | indent(2, blank=true) }}|{{ 'a\\nb\\n' | indent('> ', first=true) }}",
+    "string_methods": "{{ ' x '.strip() }}|{{ 'a,b,,c'.split(',') }}|{{ 'a b  c\\n'.split() }}|{{ 'a,b,c'.split(',', 1) }}|{{ 'abc'.startswith('ab') }}|{{ 'abc'.endswith(('x', 'c')) }}|{{ 'Hello'.upper() }}|{{ \"they're here\".title() }}|{{ 'xxa'.lstrip('x') }}|{{ 'axx'.rstrip('x') }}|{{ 'a-b-c'.replace('-', '+', 1) }}|{{ 'abc'.find('c') }}|{{ 'one Two'.capitalize() }}|{{ 'aXa'.lower() }}|{{ '-'.join(['a', 'b']) }}|{{ 'a\\nb\\r\\nc'.splitlines() }}|{{ 'banana'.count('a') }}",
+    "raise_exception": "before{{ raise_exception('Bad input: ' ~ 1 ~ ' roles') }}after",
+    "undefined_attribute_error": "{{ missing.attr }}",
+    "none_attribute": "[{{ nothing.attr }}][{{ nothing.attr is defined }}]",
+    "multiline_expression": "{{\n  'a'\n  ~ 'b'\n}}{%\n  if true\n%}\nc{% endif %}",
+    "set_messages_slice": "{% set items = items[1:] %}{{ items | length }}{% for x in items %}{{ x }}{% endfor %}",
+    "string_concat_type_error": "{{ 'a' + 1 }}",
+    "comparison_type_error": "{{ 'a' < 1 }}",
+}
+
+
 def make_tokenizer(special_tokens, template):
     vocab = {"[UNK]": 0}
     for token in special_tokens.values():
@@ -154,6 +222,21 @@ def render(tokenizer, messages, add_generation_prompt, tools, extra):
             "raised_by_template": isinstance(error, jinja2.exceptions.TemplateError)
             and not isinstance(error, (jinja2.exceptions.UndefinedError, jinja2.exceptions.TemplateSyntaxError)),
         }
+
+
+def interpreter_cases():
+    from transformers.utils.chat_template_utils import _compile_jinja_template
+
+    results = []
+    for name, source in INTERPRETER_CASES.items():
+        case = {"name": name, "source": source}
+        try:
+            case["expected"] = _compile_jinja_template(source).render(**INTERPRETER_CONTEXT)
+        except Exception as error:  # noqa: BLE001 - recorded as an expected error
+            case["error_type"] = type(error).__name__
+            case["error_message"] = str(error)
+        results.append(case)
+    return results
 
 
 def main():
@@ -195,6 +278,11 @@ def main():
         "templates": {name: {"file": f"{name}.jinja", "special_tokens": tokens} for name, tokens in TEMPLATES.items()},
         "cases": cases,
     }
+    interpreter_path = FIXTURES / "interpreter_cases.json"
+    interpreter = {"generator": output["generator"], "jinja2_version": jinja2.__version__,
+                   "context": INTERPRETER_CONTEXT, "cases": interpreter_cases()}
+    interpreter_path.write_text(json.dumps(interpreter, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {len(interpreter['cases'])} interpreter cases to {interpreter_path.relative_to(ROOT)}")
     path = FIXTURES / "expected.json"
     path.write_text(json.dumps(output, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     errors = sum(1 for case in cases if "expected" not in case)
