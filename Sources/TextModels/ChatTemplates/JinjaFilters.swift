@@ -221,18 +221,8 @@ extension JinjaInterpreter {
     }
 
     private static func htmlEscape(_ s: String) -> String {
-        var out = ""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&#34;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
+        let entities: [Unicode.Scalar: String] = ["&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&#34;", "'": "&#39;"]
+        return PythonText.escaped(s) { entities[$0] }
     }
 
     /// Jinja's `title` filter: words start after runs of `-`, whitespace or opening brackets.

@@ -87,31 +87,18 @@ extension JinjaValue {
     /// A JSON string literal with Python's escaping: control characters as `\uXXXX` except the short forms,
     /// and with `ensureASCII` every non-ASCII scalar as `\uXXXX` (UTF-16 surrogate pairs above the BMP).
     static func jsonQuoted(_ s: String, ensureASCII: Bool) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            default:
-                if scalar.value < 0x20 || (ensureASCII && scalar.value > 0x7E) {
-                    if scalar.value > 0xFFFF {
-                        let v = scalar.value - 0x10000
-                        out += "\\u" + PythonFloatFormat.hex(0xD800 + (v >> 10), width: 4)
-                        out += "\\u" + PythonFloatFormat.hex(0xDC00 + (v & 0x3FF), width: 4)
-                    } else {
-                        out += "\\u" + PythonFloatFormat.hex(scalar.value, width: 4)
-                    }
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
+        let shortForms: [Unicode.Scalar: String] = [
+            "\"": "\\\"", "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\u{08}": "\\b", "\u{0C}": "\\f",
+        ]
+        let body = PythonText.escaped(s) { scalar in
+            if let short = shortForms[scalar] { return short }
+            guard scalar.value < 0x20 || (ensureASCII && scalar.value > 0x7E) else { return nil }
+            guard scalar.value > 0xFFFF else { return "\\u" + PythonFloatFormat.hex(scalar.value, width: 4) }
+            let v = scalar.value - 0x10000
+            return "\\u" + PythonFloatFormat.hex(0xD800 + (v >> 10), width: 4)
+                + "\\u" + PythonFloatFormat.hex(0xDC00 + (v & 0x3FF), width: 4)
         }
-        return out + "\""
+        return "\"" + body + "\""
     }
 }
 

@@ -203,26 +203,15 @@ enum PythonFloatFormat {
 
     /// `repr(str)`: single quotes unless the text contains a single quote and no double quote.
     static func reprString(_ s: String) -> String {
-        let quote: Character = s.contains("'") && !s.contains("\"") ? "\"" : "'"
-        var out = String(quote)
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if Character(scalar) == quote {
-                    out += "\\" + String(quote)
-                } else if scalar.value < 0x20 || scalar.value == 0x7F {
-                    out += "\\x" + hex(scalar.value, width: 2)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
+        let quote: Unicode.Scalar = s.contains("'") && !s.contains("\"") ? "\"" : "'"
+        let shortForms: [Unicode.Scalar: String] = ["\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"]
+        let body = PythonText.escaped(s) { scalar in
+            if let short = shortForms[scalar] { return short }
+            if scalar == quote { return "\\" + String(quote) }
+            guard scalar.value < 0x20 || scalar.value == 0x7F else { return nil }
+            return "\\x" + hex(scalar.value, width: 2)
         }
-        out.append(quote)
-        return out
+        return String(quote) + body + String(quote)
     }
 
     static func hex(_ value: UInt32, width: Int) -> String {

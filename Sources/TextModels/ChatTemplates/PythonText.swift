@@ -142,6 +142,19 @@ enum PythonText {
         return out
     }
 
+    /// Rebuilds `s` scalar by scalar, replacing each scalar for which `replacement` returns a string.
+    static func escaped(_ s: String, _ replacement: (Unicode.Scalar) -> String?) -> String {
+        var out = ""
+        for scalar in s.unicodeScalars {
+            if let replaced = replacement(scalar) {
+                out += replaced
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
     /// Python `len(str)`: the number of code points.
     static func length(_ s: String) -> Int { s.unicodeScalars.count }
 }
