@@ -37,6 +37,11 @@ TEMPLATES = {
         "bos_token": "<s>", "eos_token": "<|endoftext|>", "unk_token": "<unk>", "pad_token": "<|endoftext|>",
     },
     "llava-1.5": {"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "pad_token": "<pad>"},
+    # Stress tests, not verbatim model templates: SmolLM3's template as edited by Unsloth, and an abridged copy of
+    # gpt-oss's (long tool descriptions shortened, date format changed so the <TODAY> placeholder applies). They
+    # exercise macros, recursion, namespaces, string methods and `-` whitespace control heavily.
+    "smollm3-unsloth": {"bos_token": "<|im_start|>", "eos_token": "<|im_end|>", "pad_token": "<|im_end|>"},
+    "gpt-oss-abridged": {"bos_token": "<|startoftext|>", "eos_token": "<|return|>", "pad_token": "<|endoftext|>"},
 }
 
 WEATHER_TOOL = {
@@ -52,6 +57,30 @@ WEATHER_TOOL = {
                 "days": {"type": "integer", "minimum": 1, "maximum": 7.5},
             },
             "required": ["location"],
+        },
+    },
+}
+
+RICH_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "search_catalog",
+        "description": "Search the product catalog",
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "query": {"type": "string", "description": "Free text"},
+                "tags": {"type": "array", "items": {"type": "string"}},
+                "scores": {"type": "array", "items": {"type": "number"}},
+                "filters": {"type": "array", "items": {"type": "object", "properties": {"field": {"type": "string"}}}},
+                "sort": {"type": "string", "enum": ["price", "rating"], "default": "rating"},
+                "limit": {"type": "integer", "default": 10, "nullable": True},
+                "mode": {"oneOf": [{"type": "string", "description": "named"}, {"type": "integer"}], "default": "auto"},
+                "anything": {"type": ["string", "object"]},
+                "exact": {"type": "boolean"},
+                "options": {"type": "object", "properties": {"fuzzy": {"type": "boolean"}, "lang": {"type": "string"}}, "required": ["lang"]},
+            },
+            "required": ["query"],
         },
     },
 }
@@ -113,6 +142,17 @@ TOOL_CONVERSATIONS = {
         text("tool", "21 degrees"),
         text("tool", "25 degrees"),
         text("assistant", "Paris: 21°C, Rome: 25°C."),
+    ],
+    "gpt-oss-abridged": [
+        text("developer", "Use tools when needed."),
+        text("user", "Find cheap lamps."),
+        {
+            "role": "assistant",
+            "thinking": "I should search.",
+            "tool_calls": [{"type": "function", "function": {"name": "search_catalog", "arguments": {"query": "lamp", "sort": "price"}}}],
+        },
+        text("tool", '[{"name": "Lampe", "price": 9.5}]'),
+        {"role": "assistant", "content": "The Lampe costs 9.50.", "thinking": "Found one."},
     ],
     "mistral-7b-instruct-v0.3": [
         text("system", "Be precise."),
@@ -252,6 +292,13 @@ def main():
         if name in TOOL_CONVERSATIONS:
             runs.append(("tools_call_and_result", TOOL_CONVERSATIONS[name], False, [WEATHER_TOOL], {}))
             runs.append(("tools_offered", CONVERSATIONS["system_user"], True, [WEATHER_TOOL], {}))
+        if name == "gpt-oss-abridged":
+            runs.append(("rich_tools", CONVERSATIONS["system_user"], True, [RICH_TOOL, WEATHER_TOOL], {}))
+            runs.append(("builtin_tools_and_identity", CONVERSATIONS["multi_turn"], True, None,
+                         {"builtin_tools": ["browser", "python"], "model_identity": "You are Tester.", "reasoning_effort": "high"}))
+        if name == "smollm3-unsloth":
+            runs.append(("no_thinking", CONVERSATIONS["system_multi_turn"], True, None, {"enable_thinking": False}))
+            runs.append(("no_think_in_system", [text("system", "Be brief /no_think  "), text("user", "Hi"), text("assistant", "\n\nHello")], False, None, {}))
         if name.startswith("llama"):
             runs.append(("tools_in_system", CONVERSATIONS["system_user"], True, [WEATHER_TOOL], {"tools_in_user_message": False}))
             runs.append(("fixed_date", CONVERSATIONS["system_user"], True, None, {"date_string": "26 Jul 2024"}))
@@ -266,7 +313,7 @@ def main():
             }
             result = render(tokenizer, messages, add_generation_prompt, tools, extra)
             if "expected" in result and "date_string" not in extra:
-                result["expected"] = result["expected"].replace(f"Today Date: {today}", "Today Date: <TODAY>")
+                result["expected"] = result["expected"].replace(today, "<TODAY>")
             case.update(result)
             cases.append(case)
     output = {

@@ -8,7 +8,7 @@ import Testing
 @Suite struct ChatTemplateFixtureTests {
     static let templateNames = [
         "llama-3.2-instruct", "qwen2.5-instruct", "smollm2-instruct", "mistral-7b-instruct-v0.3", "gemma-2-it",
-        "phi-3.5-mini-instruct", "llava-1.5",
+        "phi-3.5-mini-instruct", "llava-1.5", "smollm3-unsloth", "gpt-oss-abridged",
     ]
 
     static func fixtureDirectory() throws -> URL {
