@@ -126,3 +126,21 @@ import Testing
         }
     }
 }
+
+/// Hostile templates must fail with an error, not exhaust the stack or memory.
+@Suite struct ChatTemplateLimitsTests {
+    @Test func deepNestingAndRecursionAreRefused() throws {
+        let deepParentheses = "{{ " + String(repeating: "(", count: 5000) + "1" + String(repeating: ")", count: 5000) + " }}"
+        #expect(throws: TextModelsError.self) { try ChatTemplateInterpreterTests.render(deepParentheses) }
+        let deepNot = "{{ " + String(repeating: "not ", count: 5000) + "1 }}"
+        #expect(throws: TextModelsError.self) { try ChatTemplateInterpreterTests.render(deepNot) }
+        let deepIfs = String(repeating: "{% if true %}", count: 5000) + String(repeating: "{% endif %}", count: 5000)
+        #expect(throws: TextModelsError.self) { try ChatTemplateInterpreterTests.render(deepIfs) }
+        let recursive = "{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}"
+        #expect(throws: TextModelsError.self) { try ChatTemplateInterpreterTests.render(recursive) }
+        #expect(throws: TextModelsError.self) { try ChatTemplateInterpreterTests.render("{{ 'ab' * 100000000000 }}") }
+        #expect(throws: TextModelsError.self) { try ChatTemplateInterpreterTests.render("{{ range(1000000) | length }}") }
+        // Moderate nesting is fine.
+        #expect(try ChatTemplateInterpreterTests.render("{{ ((((1)))) + [[[2]]][0][0][0] }}") == "3")
+    }
+}

@@ -4,6 +4,10 @@ struct JinjaExpressionParser {
     private let tokens: [JinjaToken]
     private(set) var position = 0
     let line: Int
+    /// Current recursion depth; templates come from outside, so nesting is bounded instead of
+    /// risking a stack overflow.
+    private var depth = 0
+    static let maximumDepth = 200
 
     init(tokens: [JinjaToken], line: Int) {
         self.tokens = tokens
@@ -70,7 +74,14 @@ struct JinjaExpressionParser {
         return .tuple(items)
     }
 
+    private mutating func enter() throws {
+        depth += 1
+        guard depth <= Self.maximumDepth else { throw error("expression nested too deeply") }
+    }
+
     mutating func parseExpression(allowConditional: Bool = true) throws -> JinjaExpression {
+        try enter()
+        defer { depth -= 1 }
         guard allowConditional else { return try parseOr() }
         var expression = try parseOr()
         while skip(name: "if") {
@@ -94,6 +105,8 @@ struct JinjaExpressionParser {
     }
 
     private mutating func parseNot() throws -> JinjaExpression {
+        try enter()
+        defer { depth -= 1 }
         if skip(name: "not") { return .not(try parseNot()) }
         return try parseComparison()
     }
@@ -146,6 +159,8 @@ struct JinjaExpressionParser {
     }
 
     private mutating func parseUnary(withFilters: Bool) throws -> JinjaExpression {
+        try enter()
+        defer { depth -= 1 }
         var node: JinjaExpression
         if skip(op: "-") {
             node = .negate(try parseUnary(withFilters: false))

@@ -1,6 +1,10 @@
 /// Renders a parsed template: runs statements, evaluates expressions and applies Python/Jinja semantics
-/// (truthiness, undefined values, scoping of `set` in loops).
-struct JinjaInterpreter {
+/// (truthiness, undefined values, scoping of `set` in loops). One instance serves one render.
+final class JinjaInterpreter {
+    /// Macro calls in progress; recursion is bounded so a self-calling template fails instead of crashing.
+    private var macroDepth = 0
+    static let maximumMacroDepth = 100
+
     /// Names every template sees, like transformers' environment globals.
     static let builtinNames: Set<String> = ["raise_exception", "range", "namespace", "strftime_now", "dict"]
 
@@ -362,6 +366,12 @@ struct JinjaInterpreter {
         _ definition: JinjaMacroDefinition, closure: JinjaScope, _ positional: [JinjaValue],
         _ keyword: [(String, JinjaValue)], line: Int
     ) throws -> JinjaValue {
+        macroDepth += 1
+        defer { macroDepth -= 1 }
+        guard macroDepth <= Self.maximumMacroDepth else {
+            throw TextModelsError.chatTemplate(
+                "macro '\(definition.name)' recursed more than \(Self.maximumMacroDepth) levels at line \(line)")
+        }
         guard positional.count <= definition.parameters.count else {
             throw TextModelsError.chatTemplate(
                 "macro '\(definition.name)' takes \(definition.parameters.count) arguments, got \(positional.count) at line \(line)")

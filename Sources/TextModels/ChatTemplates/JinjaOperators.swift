@@ -8,6 +8,9 @@ import Darwin
 
 /// Python semantics of Jinja's binary operators on `JinjaValue`s.
 enum JinjaOperators {
+    /// The largest string (UTF-8 bytes) or list `*` may build; larger requests are refused, not allocated.
+    static let maximumRepetition = 16 << 20
+
     static func apply(_ op: String, _ l: JinjaValue, _ r: JinjaValue, line: Int) throws -> JinjaValue {
         switch op {
         case "==": return .bool(l == r)
@@ -40,6 +43,18 @@ enum JinjaOperators {
     }
 
     private static func arithmetic(_ op: String, _ l: JinjaValue, _ r: JinjaValue, line: Int) throws -> JinjaValue {
+        if op == "*", let count = integer(r) {
+            let size: Int? = switch l {
+            case let .string(s): s.utf8.count
+            case let .array(a): a.count
+            default: nil
+            }
+            if let size, size.multipliedReportingOverflow(by: max(0, count)).partialValue > maximumRepetition
+                || size.multipliedReportingOverflow(by: max(0, count)).overflow
+            {
+                throw TextModelsError.chatTemplate("repetition result too large at line \(line)")
+            }
+        }
         switch (op, l, r) {
         case let ("+", .string(a), .string(b)): return .string(a + b)
         case let ("+", .array(a), .array(b)): return .array(a + b)

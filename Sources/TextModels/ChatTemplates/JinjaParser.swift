@@ -3,6 +3,9 @@
 struct JinjaParser {
     private let pieces: [JinjaPiece]
     private var position = 0
+    /// How many blocks enclose the current statement; bounded so hostile templates cannot overflow the stack.
+    private var nesting = 0
+    static let maximumNesting = 100
 
     init(pieces: [JinjaPiece]) { self.pieces = pieces }
 
@@ -62,6 +65,11 @@ struct JinjaParser {
     private mutating func parseStatement(
         _ keyword: String, _ parser: inout JinjaExpressionParser, line: Int
     ) throws -> JinjaNode {
+        nesting += 1
+        defer { nesting -= 1 }
+        guard nesting <= Self.maximumNesting else {
+            throw TextModelsError.chatTemplate("blocks nested more than \(Self.maximumNesting) deep at line \(line)")
+        }
         switch keyword {
         case "if": return try parseIf(&parser, line: line)
         case "for": return try parseFor(&parser, line: line)
