@@ -73,6 +73,8 @@ import Testing
             ("\n\n{{ x | groupby('a') }}", "unsupported filter 'groupby' at line 3"),
             ("{{ 1 is prime }}", "unsupported test 'prime' at line 1"),
             ("{% for x in y recursive %}{% endfor %}", "unsupported recursive for loop at line 1"),
+            ("\n{{ '{:>5}'.format(1) }}", "format: unsupported format field '{:>5}' at line 2"),
+            ("{{ '%5.2f' % 1.0 }}", "unsupported '%' format directive '%5' at line 1"),
         ]
         for (source, expected) in cases {
             let message = Self.errorMessage { _ = try Self.render(source, ["x": "a", "y": [1]]) }

@@ -217,7 +217,9 @@ final class JinjaInterpreter {
         case let .binary(op, left, right):
             let l = try evaluate(left, scope: scope, line: line)
             let r = try evaluate(right, scope: scope, line: line)
-            return try JinjaOperators.apply(op, l, r, line: line)
+            var rightIsTuple = false
+            if case .tuple = right { rightIsTuple = true }
+            return try JinjaOperators.apply(op, l, r, line: line, rightIsTuple: rightIsTuple)
         case let .conditional(condition, then, otherwise):
             if try evaluate(condition, scope: scope, line: line).isTruthy {
                 return try evaluate(then, scope: scope, line: line)

@@ -109,6 +109,12 @@ enum JinjaMethods {
                 guard case let .string(text) = part else { throw a.error("join expects strings") }
                 return text
             }.joined(separator: s))
+        case "format":
+            do {
+                return .string(try PythonText.braceFormat(s, a.positional, a.keyword))
+            } catch let TextModelsError.chatTemplate(message) {
+                throw a.error(message)
+            }
         case "isdigit": return .bool(!s.isEmpty && s.unicodeScalars.allSatisfy { $0.properties.numericType == .decimal })
         case "isalpha": return .bool(!s.isEmpty && s.unicodeScalars.allSatisfy { $0.properties.isAlphabetic })
         case "isspace": return .bool(!s.isEmpty && s.unicodeScalars.allSatisfy { PythonText.isSpace($0) })

@@ -11,7 +11,10 @@ enum JinjaOperators {
     /// The largest string (UTF-8 bytes) or list `*` may build; larger requests are refused, not allocated.
     static let maximumRepetition = 16 << 20
 
-    static func apply(_ op: String, _ l: JinjaValue, _ r: JinjaValue, line: Int) throws -> JinjaValue {
+    /// `rightIsTuple` tells `format % (a, b)` (several arguments) from `format % [a, b]` (one list argument).
+    static func apply(
+        _ op: String, _ l: JinjaValue, _ r: JinjaValue, line: Int, rightIsTuple: Bool = false
+    ) throws -> JinjaValue {
         switch op {
         case "==": return .bool(l == r)
         case "!=": return .bool(l != r)
@@ -26,7 +29,7 @@ enum JinjaOperators {
         case "in": return .bool(try contains(r, l, line: line))
         case "not in": return .bool(!(try contains(r, l, line: line)))
         case "~": return .string(l.pythonString + r.pythonString)
-        default: return try arithmetic(op, l, r, line: line)
+        default: return try arithmetic(op, l, r, line: line, rightIsTuple: rightIsTuple)
         }
     }
 
@@ -42,7 +45,9 @@ enum JinjaOperators {
         }
     }
 
-    private static func arithmetic(_ op: String, _ l: JinjaValue, _ r: JinjaValue, line: Int) throws -> JinjaValue {
+    private static func arithmetic(
+        _ op: String, _ l: JinjaValue, _ r: JinjaValue, line: Int, rightIsTuple: Bool
+    ) throws -> JinjaValue {
         if op == "*", let count = integer(r) {
             let size: Int? = switch l {
             case let .string(s): s.utf8.count
@@ -53,6 +58,19 @@ enum JinjaOperators {
                 || size.multipliedReportingOverflow(by: max(0, count)).overflow
             {
                 throw TextModelsError.chatTemplate("repetition result too large at line \(line)")
+            }
+        }
+        if op == "%", case let .string(format) = l {
+            let args: [JinjaValue]
+            switch r {
+            case let .array(items) where rightIsTuple: args = items
+            case .object: throw TextModelsError.chatTemplate("unsupported '%' formatting with a mapping at line \(line)")
+            default: args = [r]
+            }
+            do {
+                return .string(try PythonText.percentFormat(format, args))
+            } catch let TextModelsError.chatTemplate(message) {
+                throw TextModelsError.chatTemplate("\(message) at line \(line)")
             }
         }
         switch (op, l, r) {

@@ -6,10 +6,15 @@ public enum JinjaValue: Sendable {
     case undefined
     /// Python `None` (`none` in templates).
     case none
+    /// Python `bool`.
     case bool(Bool)
+    /// Python `int` (within 64 bits).
     case int(Int)
+    /// Python `float`.
     case double(Double)
+    /// Python `str`.
     case string(String)
+    /// A Python list (tuples are represented as lists too).
     case array([JinjaValue])
     /// A dictionary; keys keep their insertion order, as Python dicts do (this decides the order of `tojson`).
     case object(JinjaObject)
@@ -19,9 +24,11 @@ public enum JinjaValue: Sendable {
 
 /// An insertion-ordered string-keyed dictionary, the shape of JSON objects and Python dicts in templates.
 public struct JinjaObject: Sendable, Equatable {
+    /// The keys in insertion order.
     public private(set) var keys: [String] = []
     private var storage: [String: JinjaValue] = [:]
 
+    /// An empty object.
     public init() {}
 
     /// Builds an object from key/value pairs; a repeated key keeps its first position and its last value.
@@ -29,6 +36,7 @@ public struct JinjaObject: Sendable, Equatable {
         for (key, value) in pairs { self[key] = value }
     }
 
+    /// The value for `key`, or nil. Setting a new key appends it; setting nil removes it.
     public subscript(key: String) -> JinjaValue? {
         get { storage[key] }
         set {
@@ -40,7 +48,13 @@ public struct JinjaObject: Sendable, Equatable {
         }
     }
 
+    /// The number of entries.
     public var count: Int { keys.count }
+
+    /// Python dict equality: the same keys with equal values, in any order.
+    public static func == (lhs: JinjaObject, rhs: JinjaObject) -> Bool {
+        lhs.count == rhs.count && lhs.storage.allSatisfy { key, value in rhs.storage[key] == value }
+    }
 
     /// The entries in insertion order.
     public var pairs: [(key: String, value: JinjaValue)] {
@@ -65,6 +79,7 @@ extension JinjaValue: Equatable {
 }
 
 extension JinjaObject: ExpressibleByDictionaryLiteral {
+    /// An object from a literal, keeping the literal's key order.
     public init(dictionaryLiteral elements: (String, JinjaValue)...) { self.init(elements) }
 }
 

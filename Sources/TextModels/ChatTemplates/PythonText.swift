@@ -155,6 +155,95 @@ enum PythonText {
         return out
     }
 
+    /// Python `format % args` for the directives `%s`, `%r`, `%d`, `%i` and `%%`; anything else
+    /// (widths, precisions, `%f`, mapping keys) is refused.
+    static func percentFormat(_ format: String, _ args: [JinjaValue]) throws -> String {
+        var out = ""
+        var remaining = args[...]
+        var iterator = format.unicodeScalars.makeIterator()
+        while let scalar = iterator.next() {
+            guard scalar == "%" else {
+                out.unicodeScalars.append(scalar)
+                continue
+            }
+            guard let directive = iterator.next() else {
+                throw TextModelsError.chatTemplate("incomplete format in '%' string formatting")
+            }
+            if directive == "%" {
+                out += "%"
+                continue
+            }
+            guard let value = remaining.popFirst() else {
+                throw TextModelsError.chatTemplate("not enough arguments for format string")
+            }
+            switch directive {
+            case "s": out += value.pythonString
+            case "r": out += value.pythonRepr
+            case "d", "i":
+                guard let number = value.numericValue, number.isFinite,
+                    let integer = Int(exactly: number.rounded(.towardZero))
+                else { throw TextModelsError.chatTemplate("%\(directive) format: a number is required") }
+                out += String(integer)
+            default:
+                throw TextModelsError.chatTemplate("unsupported '%' format directive '%\(directive)'")
+            }
+        }
+        guard remaining.isEmpty else {
+            throw TextModelsError.chatTemplate("not all arguments converted during string formatting")
+        }
+        return out
+    }
+
+    /// Python `str.format` with `{}`, `{0}`, `{name}` fields and `{{`/`}}` escapes; format specs,
+    /// conversions and field indexing are refused.
+    static func braceFormat(_ format: String, _ args: [JinjaValue], _ kwargs: [(String, JinjaValue)]) throws -> String {
+        var out = ""
+        var automaticIndex = 0
+        let scalars = Array(format.unicodeScalars)
+        var i = 0
+        while i < scalars.count {
+            let scalar = scalars[i]
+            if scalar == "}" {
+                guard i + 1 < scalars.count, scalars[i + 1] == "}" else {
+                    throw TextModelsError.chatTemplate("single '}' encountered in format string")
+                }
+                out += "}"
+                i += 2
+                continue
+            }
+            guard scalar == "{" else {
+                out.unicodeScalars.append(scalar)
+                i += 1
+                continue
+            }
+            if i + 1 < scalars.count, scalars[i + 1] == "{" {
+                out += "{"
+                i += 2
+                continue
+            }
+            guard let close = scalars[(i + 1)...].firstIndex(of: "}") else {
+                throw TextModelsError.chatTemplate("single '{' encountered in format string")
+            }
+            let field = String(String.UnicodeScalarView(scalars[(i + 1)..<close]))
+            i = close + 1
+            if field.unicodeScalars.contains(where: { ":!.[".unicodeScalars.contains($0) }) {
+                throw TextModelsError.chatTemplate("unsupported format field '{\(field)}'")
+            }
+            let value: JinjaValue?
+            if field.isEmpty {
+                value = automaticIndex < args.count ? args[automaticIndex] : nil
+                automaticIndex += 1
+            } else if let index = Int(field) {
+                value = index >= 0 && index < args.count ? args[index] : nil
+            } else {
+                value = kwargs.last { $0.0 == field }?.1
+            }
+            guard let value else { throw TextModelsError.chatTemplate("no argument for format field '{\(field)}'") }
+            out += value.pythonString
+        }
+        return out
+    }
+
     /// Python `len(str)`: the number of code points.
     static func length(_ s: String) -> Int { s.unicodeScalars.count }
 }
