@@ -259,10 +259,11 @@ def make_tokenizer(special_tokens, template):
     return tokenizer
 
 
-def render(tokenizer, messages, add_generation_prompt, tools, extra):
+def render(tokenizer, messages, add_generation_prompt, tools, extra, continue_final_message=False):
     try:
         rendered = tokenizer.apply_chat_template(
-            messages, tokenize=False, add_generation_prompt=add_generation_prompt, tools=tools, **extra
+            messages, tokenize=False, add_generation_prompt=add_generation_prompt, tools=tools,
+            continue_final_message=continue_final_message, **extra
         )
         return {"expected": rendered}
     except Exception as error:  # noqa: BLE001 - every failure is recorded as an expected error
@@ -312,7 +313,20 @@ def main():
         if name.startswith("llama"):
             runs.append(("tools_in_system", CONVERSATIONS["system_user"], True, [WEATHER_TOOL], {"tools_in_user_message": False}))
             runs.append(("fixed_date", CONVERSATIONS["system_user"], True, None, {"date_string": "26 Jul 2024"}))
+        continued = [
+            ("continue_assistant", CONVERSATIONS["assistant_last"]),
+            ("continue_assistant_trailing_space", [text("user", "Count:"), text("assistant", "One, two, ")]),
+            ("continue_parts", [
+                {"role": "user", "content": [{"type": "image"}, {"type": "text", "text": "Describe."}]},
+                {"role": "assistant", "content": [{"type": "text", "text": "It shows"}, {"type": "image"}]},
+            ]),
+        ]
+        for conversation_name, messages in continued:
+            runs.append((conversation_name, messages, False, None, {"__continue__": True}))
+        runs.append(("continue_with_generation_prompt", CONVERSATIONS["assistant_last"], True, None, {"__continue__": True}))
         for conversation_name, messages, add_generation_prompt, tools, extra in runs:
+            extra = dict(extra)
+            continue_final_message = extra.pop("__continue__", False)
             case = {
                 "template": name,
                 "conversation": conversation_name,
@@ -320,8 +334,9 @@ def main():
                 "add_generation_prompt": add_generation_prompt,
                 "tools": tools,
                 "extra_context": extra,
+                "continue_final_message": continue_final_message,
             }
-            result = render(tokenizer, messages, add_generation_prompt, tools, extra)
+            result = render(tokenizer, messages, add_generation_prompt, tools, extra, continue_final_message)
             if "expected" in result and "date_string" not in extra:
                 result["expected"] = result["expected"].replace(today, "<TODAY>")
             case.update(result)

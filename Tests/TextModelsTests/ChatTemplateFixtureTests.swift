@@ -50,7 +50,8 @@ import Testing
             let render = {
                 try template.render(
                     messages: messages, addGenerationPrompt: testCase["add_generation_prompt"]?.isTruthy ?? false,
-                    tools: tools, extraContext: extra)
+                    continueFinalMessage: testCase["continue_final_message"]?.isTruthy ?? false, tools: tools,
+                    extraContext: extra)
             }
             if case let .string(expected)? = testCase["expected"] {
                 let rendered = try render()

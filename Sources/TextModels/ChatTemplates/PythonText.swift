@@ -33,6 +33,17 @@ enum PythonText {
         return nil
     }
 
+    /// The scalar offset of the last occurrence of `needle` in `haystack` (`str.rindex`), or nil.
+    static func findLast(_ needle: [Unicode.Scalar], in haystack: [Unicode.Scalar]) -> Int? {
+        guard needle.count <= haystack.count else { return nil }
+        var i = haystack.count - needle.count
+        while i >= 0 {
+            if haystack[i..<i + needle.count].elementsEqual(needle) { return i }
+            i -= 1
+        }
+        return nil
+    }
+
     /// `str.strip(chars)`, `lstrip`, `rstrip`: whitespace when `characters` is nil.
     static func strip(_ s: String, characters: String? = nil, leading: Bool = true, trailing: Bool = true) -> String {
         let set = characters.map { Set($0.unicodeScalars) }
