@@ -215,13 +215,12 @@ private struct OrderedJSONParser {
             }
             guard let e = peek() else { throw error("unterminated escape") }
             position += 1
+            if let unescaped = PythonText.letterEscapes[e] {
+                out.append(unescaped)
+                continue
+            }
             switch e {
             case "\"", "\\", "/": out.append(e)
-            case "n": out.append("\n")
-            case "r": out.append("\r")
-            case "t": out.append("\t")
-            case "b": out.append("\u{08}")
-            case "f": out.append("\u{0C}")
             case "u":
                 var code = try parseHex4()
                 if (0xD800..<0xDC00).contains(code), peek() == "\\",

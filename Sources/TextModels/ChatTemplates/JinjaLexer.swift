@@ -279,15 +279,14 @@ struct JinjaLexer {
             }
             let e = scalars[position]
             position += 1
+            if let unescaped = PythonText.letterEscapes[e] {
+                out.append(unescaped)
+                continue
+            }
             switch e {
             case "\n": line += 1  // a backslash-newline is a line continuation
             case "\\", "'", "\"": out.append(e)
-            case "n": out.append("\n")
-            case "t": out.append("\t")
-            case "r": out.append("\r")
             case "a": out.append("\u{07}")
-            case "b": out.append("\u{08}")
-            case "f": out.append("\u{0C}")
             case "v": out.append("\u{0B}")
             case "x", "u", "U":
                 let width = e == "x" ? 2 : (e == "u" ? 4 : 8)

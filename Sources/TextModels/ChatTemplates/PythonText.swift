@@ -4,6 +4,11 @@
 enum PythonText {
     static func isSpace(_ scalar: Unicode.Scalar) -> Bool { scalar.properties.isWhitespace }
 
+    /// Single-letter backslash escapes shared by JSON and Python string literals (`\n` → newline, …).
+    static let letterEscapes: [Unicode.Scalar: Unicode.Scalar] = [
+        "n": "\n", "r": "\r", "t": "\t", "b": "\u{08}", "f": "\u{0C}",
+    ]
+
     static func compare(_ a: String, _ b: String) -> Int {
         var ia = a.unicodeScalars.makeIterator()
         var ib = b.unicodeScalars.makeIterator()
