@@ -235,6 +235,7 @@ INTERPRETER_CASES = {
     "joins_and_defaults": "{{ [1, 2, 3] | join(',') }} {{ nothing | default(none) is none }} {{ 3 | string | length }} {{ [none, true] | join('-') }} {{ missing is string }} {{ 'é' < 'z' }} {{ 'Z' < 'a' }} {{ 1_000 + 1 }} {{ -0.0 }} {{ 1.0 | int }}",
     "filtered_loop_indexes": "{% for p in people if p.age > 26 %}{{ loop.index }}:{{ p.name }}{{ ',' if not loop.last }}{% endfor %}|{% for k in d.keys() %}{{ k }}{% endfor %}|{% for v in d.values() %}{{ v }}{% endfor %}",
     "message_like_access": "{% set m = people[1] %}{{ m.text[:1] }}{{ m['text'][1:] }}{{ 'text' in m }}{{ 'tool_calls' in m }}{{ m.tool_calls is defined }}{{ (m.tool_calls or []) | length }}",
+    "python_whitespace": "[{{ '\\x1c a\\u3000\\x1f' | trim }}][{{ ' b\\x85'.strip() }}]\u3000\n  {%- if true %}c{% endif %}",
     "string_modulo": "{{ '%s' % 'x' }} {{ '%s-%d%%' % ('a', 7) }} {{ '%r' % 'q' }} {{ '%s' % [1] }} {{ '%i' % 3.7 }}",
     "string_format": "{{ '{}'.format(1) }} {{ '{0}{1}{0}'.format('a', 'b') }} {{ '{x} {{y}}'.format(x=none) }} {{ 'v{}'.format([1, 'a']) }}",
     "tojson_on_undefined_error": "{{ missing | tojson }}",

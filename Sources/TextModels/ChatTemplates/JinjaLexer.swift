@@ -20,6 +20,8 @@ struct JinjaLexer {
     private var scalars: [Unicode.Scalar]
     private var position = 0
     private var line = 1
+    /// Set when the tag just read ended with `-`: the whitespace after it is dropped.
+    private var stripFollowingWhitespace = false
 
     init(source: String) {
         // Jinja normalises every newline form to "\n" and drops a single trailing newline
@@ -56,7 +58,7 @@ struct JinjaLexer {
             position = tagIndex + 2
             let marker = position < scalars.count ? scalars[position] : nil
             if marker == "-" {
-                while let last = text.last, last.properties.isWhitespace { text.removeLast() }
+                while let last = text.last, PythonText.isSpace(last) { text.removeLast() }
                 position += 1
             } else if marker == "+" {
                 position += 1
@@ -86,7 +88,7 @@ struct JinjaLexer {
     private static func stripLineIndent(of text: inout [Unicode.Scalar], lineStarting: Bool) {
         let lineStart = (text.lastIndex(of: "\n").map { $0 + 1 }) ?? 0
         guard lineStart > 0 || lineStarting, lineStart < text.count else { return }
-        if text[lineStart...].allSatisfy({ $0.properties.isWhitespace }) {
+        if text[lineStart...].allSatisfy({ PythonText.isSpace($0) }) {
             text.removeSubrange(lineStart...)
         }
     }
@@ -116,7 +118,7 @@ struct JinjaLexer {
     private mutating func consumeAfterTag(trimNewline: Bool) -> Bool {
         if stripFollowingWhitespace {
             let start = position
-            while position < scalars.count, scalars[position].properties.isWhitespace { position += 1 }
+            while position < scalars.count, PythonText.isSpace(scalars[position]) { position += 1 }
             advanceLines(over: start..<position)
             return position > start && scalars[position - 1] == "\n"
         }
@@ -127,8 +129,6 @@ struct JinjaLexer {
         }
         return false
     }
-
-    private var stripFollowingWhitespace = false
 
     private mutating func skipComment(line tagLine: Int) throws {
         var i = position
@@ -191,7 +191,7 @@ struct JinjaLexer {
     }
 
     private mutating func skipInlineWhitespace() {
-        while position < scalars.count, scalars[position].properties.isWhitespace {
+        while position < scalars.count, PythonText.isSpace(scalars[position]) {
             if scalars[position] == "\n" { line += 1 }
             position += 1
         }

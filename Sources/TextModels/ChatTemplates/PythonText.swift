@@ -2,7 +2,11 @@
 /// compares and searches by grapheme cluster and canonical equivalence, which gives different answers
 /// for text like "\r\n" or combining accents.
 enum PythonText {
-    static func isSpace(_ scalar: Unicode.Scalar) -> Bool { scalar.properties.isWhitespace }
+    /// Python's `str.isspace` for one character: Unicode White_Space plus the ASCII information
+    /// separators U+001C–U+001F, which Python also treats as whitespace.
+    static func isSpace(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.properties.isWhitespace || (0x1C...0x1F).contains(scalar.value)
+    }
 
     /// Single-letter backslash escapes shared by JSON and Python string literals (`\n` → newline, …).
     static let letterEscapes: [Unicode.Scalar: Unicode.Scalar] = [
