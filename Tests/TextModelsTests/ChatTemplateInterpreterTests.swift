@@ -142,6 +142,14 @@ import Testing
         #expect(throws: TextModelsError.self) { try ChatTemplateInterpreterTests.render(recursive) }
         #expect(throws: TextModelsError.self) { try ChatTemplateInterpreterTests.render("{{ 'ab' * 100000000000 }}") }
         #expect(throws: TextModelsError.self) { try ChatTemplateInterpreterTests.render("{{ range(1000000) | length }}") }
+        #expect(throws: TextModelsError.self) {
+            try ChatTemplateInterpreterTests.render("{{ range(-9223372036854775807, 9223372036854775807) }}")
+        }
+        #expect(throws: TextModelsError.self) { try ChatTemplateInterpreterTests.render("{{ 3 ** 100 }}") }
+        #expect(try ChatTemplateInterpreterTests.render("{{ 1 ** 9223372036854775807 }} {{ (-1) ** 1000001 }}") == "1 -1")
+        #expect(throws: TextModelsError.self) { try ChatTemplateInterpreterTests.render("{{ 'x' | center(9223372036854775807) }}") }
+        let doubling = "{% set ns = namespace(s='ab') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}"
+        #expect(throws: TextModelsError.self) { try ChatTemplateInterpreterTests.render(doubling) }
         // Moderate nesting is fine.
         #expect(try ChatTemplateInterpreterTests.render("{{ ((((1)))) + [[[2]]][0][0][0] }}") == "3")
     }

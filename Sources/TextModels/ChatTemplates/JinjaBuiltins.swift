@@ -59,8 +59,9 @@ enum JinjaBuiltins {
         default: throw arguments.error("expected 1 to 3 integer arguments")
         }
         guard step != 0 else { throw arguments.error("step must not be zero") }
-        let count = step > 0 ? max(0, (stop - start + step - 1) / step) : max(0, (start - stop - step - 1) / -step)
-        guard count <= maximumRange else { throw arguments.error("range too big (more than \(maximumRange) items)") }
+        // In Double so extreme bounds cannot overflow; only the size check depends on it.
+        let count = max(0, ((Double(stop) - Double(start)) / Double(step)).rounded(.up))
+        guard count <= Double(maximumRange) else { throw arguments.error("range too big (more than \(maximumRange) items)") }
         return .array(stride(from: start, to: stop, by: step).map { .int($0) })
     }
 

@@ -54,6 +54,7 @@ extension JinjaInterpreter {
         case "indent": return .string(try Self.indent(value.pythonString, a))
         case "center":
             let width = try a.optionalInt(0, "width") ?? 80
+            try JinjaOperators.checkSize(width, plus: 0, line: line)
             return .string(Self.center(value.pythonString, width: width))
         case "reverse":
             if case let .string(s) = value { return .string(String(String.UnicodeScalarView(s.unicodeScalars.reversed()))) }
@@ -290,7 +291,9 @@ extension JinjaInterpreter {
         switch try a.optional(0, "width") {
         case nil: indentation = "    "
         case let .string(text)?: indentation = text
-        case let .int(n)?: indentation = String(repeating: " ", count: max(0, n))
+        case let .int(n)?:
+            try JinjaOperators.checkSize(n, plus: 0, line: a.line)
+            indentation = String(repeating: " ", count: max(0, n))
         case let other?: throw a.error("width must be a number or string, not \(other.typeName)")
         }
         let first = try a.optionalBool(1, "first") ?? false

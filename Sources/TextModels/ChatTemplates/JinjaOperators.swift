@@ -8,8 +8,9 @@ import Darwin
 
 /// Python semantics of Jinja's binary operators on `JinjaValue`s.
 enum JinjaOperators {
-    /// The largest string (UTF-8 bytes) or list `*` may build; larger requests are refused, not allocated.
-    static let maximumRepetition = 16 << 20
+    /// The largest string (UTF-8 bytes) or list that `*`, `+` and `~` may build; larger requests are refused,
+    /// not allocated.
+    static let maximumRepetition = 64 << 20
 
     /// `rightIsTuple` tells `format % (a, b)` (several arguments) from `format % [a, b]` (one list argument).
     static func apply(
@@ -28,8 +29,18 @@ enum JinjaOperators {
             }
         case "in": return .bool(try contains(r, l, line: line))
         case "not in": return .bool(!(try contains(r, l, line: line)))
-        case "~": return .string(l.pythonString + r.pythonString)
+        case "~":
+            let (a, b) = (l.pythonString, r.pythonString)
+            try checkSize(a.utf8.count, plus: b.utf8.count, line: line)
+            return .string(a + b)
         default: return try arithmetic(op, l, r, line: line, rightIsTuple: rightIsTuple)
+        }
+    }
+
+    /// Refuses to build a string (UTF-8 bytes) or list larger than `maximumRepetition`.
+    static func checkSize(_ a: Int, plus b: Int, line: Int) throws {
+        guard a + b <= maximumRepetition else {
+            throw TextModelsError.chatTemplate("result too large (over \(maximumRepetition) bytes or items) at line \(line)")
         }
     }
 
@@ -74,8 +85,12 @@ enum JinjaOperators {
             }
         }
         switch (op, l, r) {
-        case let ("+", .string(a), .string(b)): return .string(a + b)
-        case let ("+", .array(a), .array(b)): return .array(a + b)
+        case let ("+", .string(a), .string(b)):
+            try checkSize(a.utf8.count, plus: b.utf8.count, line: line)
+            return .string(a + b)
+        case let ("+", .array(a), .array(b)):
+            try checkSize(a.count, plus: b.count, line: line)
+            return .array(a + b)
         case let ("*", .string(s), _) where integer(r) != nil:
             return .string(String(repeating: s, count: max(0, integer(r) ?? 0)))
         case let ("*", .array(a), _) where integer(r) != nil:
@@ -130,11 +145,23 @@ enum JinjaOperators {
             return .int(op == "//" ? quotient : remainder)
         case "**":
             if b < 0 { return .double(pow(Double(a), Double(b))) }
+            // Exponentiation by squaring: few steps even for huge exponents of 0, 1 or -1.
             var result = 1
-            for _ in 0..<b {
-                let (product, overflow) = result.multipliedReportingOverflow(by: a)
-                guard !overflow else { throw TextModelsError.chatTemplate("integer overflow at line \(line)") }
-                result = product
+            var base = a
+            var exponent = b
+            let overflow = TextModelsError.chatTemplate("integer overflow at line \(line)")
+            while exponent > 0 {
+                if exponent & 1 == 1 {
+                    let (product, overflowed) = result.multipliedReportingOverflow(by: base)
+                    guard !overflowed else { throw overflow }
+                    result = product
+                }
+                exponent >>= 1
+                if exponent > 0 {
+                    let (square, overflowed) = base.multipliedReportingOverflow(by: base)
+                    guard !overflowed else { throw overflow }
+                    base = square
+                }
             }
             return .int(result)
         default:
