@@ -27,6 +27,9 @@ FIXTURES = ROOT / "Tests" / "TextModelsTests" / "Fixtures" / "ChatTemplates"
 # Special tokens as each model's tokenizer_config.json declares them.
 TEMPLATES = {
     "llama-3.2-instruct": {"bos_token": "<|begin_of_text|>", "eos_token": "<|eot_id|>"},
+    # Llama 3.3 ships Llama 3.1's template (built-in tools, fixed default date).
+    "llama-3.3-instruct": {"bos_token": "<|begin_of_text|>", "eos_token": "<|eot_id|>"},
+    "qwen3": {"eos_token": "<|im_end|>", "pad_token": "<|endoftext|>"},
     "qwen2.5-instruct": {"eos_token": "<|im_end|>", "pad_token": "<|endoftext|>"},
     "smollm2-instruct": {
         "bos_token": "<|im_start|>", "eos_token": "<|im_end|>", "unk_token": "<|endoftext|>", "pad_token": "<|im_end|>",
@@ -301,8 +304,9 @@ def main():
         for conversation_name, messages in CONVERSATIONS.items():
             for add_generation_prompt in (False, True):
                 runs.append((conversation_name, messages, add_generation_prompt, None, {}))
-        if name in TOOL_CONVERSATIONS:
-            runs.append(("tools_call_and_result", TOOL_CONVERSATIONS[name], False, [WEATHER_TOOL], {}))
+        tool_conversation = TOOL_CONVERSATIONS.get("llama-3.2-instruct" if name.startswith("llama") else name)
+        if tool_conversation:
+            runs.append(("tools_call_and_result", tool_conversation, False, [WEATHER_TOOL], {}))
             runs.append(("tools_offered", CONVERSATIONS["system_user"], True, [WEATHER_TOOL], {}))
         if name == "gpt-oss-abridged":
             runs.append(("rich_tools", CONVERSATIONS["system_user"], True, [RICH_TOOL, WEATHER_TOOL], {}))
@@ -311,6 +315,24 @@ def main():
         if name == "smollm3-unsloth":
             runs.append(("no_thinking", CONVERSATIONS["system_multi_turn"], True, None, {"enable_thinking": False}))
             runs.append(("no_think_in_system", [text("system", "Be brief /no_think  "), text("user", "Hi"), text("assistant", "\n\nHello")], False, None, {}))
+        if name == "llama-3.3-instruct":
+            builtin_call = [
+                text("user", "Search the weather in Paris."),
+                {"role": "assistant", "tool_calls": [{"type": "function", "function": {"name": "brave_search", "arguments": {"query": "Paris weather", "lang": "en"}}}]},
+                text("ipython", "Sunny, 21°C"),
+            ]
+            runs.append(("builtin_tools_call", builtin_call, True, None, {"builtin_tools": ["brave_search", "code_interpreter", "wolfram_alpha"]}))
+        if name == "qwen3":
+            thinking = [
+                text("system", "Think first."),
+                text("user", "2+2?"),
+                text("assistant", "<think>\nSimple sum.\n</think>\n\n4"),
+                text("user", "Times 3?"),
+                {"role": "assistant", "content": "12", "reasoning_content": "\n4 times 3.\n"},
+            ]
+            runs.append(("reasoning", thinking, False, None, {}))
+            runs.append(("no_thinking", CONVERSATIONS["multi_turn"], True, None, {"enable_thinking": False}))
+            runs.append(("tools_call_and_result", TOOL_CONVERSATIONS["qwen2.5-instruct"], True, [WEATHER_TOOL], {}))
         if name.startswith("llama"):
             runs.append(("tools_in_system", CONVERSATIONS["system_user"], True, [WEATHER_TOOL], {"tools_in_user_message": False}))
             runs.append(("fixed_date", CONVERSATIONS["system_user"], True, None, {"date_string": "26 Jul 2024"}))

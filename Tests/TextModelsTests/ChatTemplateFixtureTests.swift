@@ -7,7 +7,7 @@ import Testing
 /// transformers 5.23 `apply_chat_template` (Jinja2 3.1.6) output stored by Tools/make_chat_template_fixtures.py.
 @Suite struct ChatTemplateFixtureTests {
     static let templateNames = [
-        "llama-3.2-instruct", "qwen2.5-instruct", "smollm2-instruct", "mistral-7b-instruct-v0.3", "gemma-2-it",
+        "llama-3.2-instruct", "llama-3.3-instruct", "qwen2.5-instruct", "qwen3", "smollm2-instruct", "mistral-7b-instruct-v0.3", "gemma-2-it",
         "phi-3.5-mini-instruct", "llava-1.5", "smollm3-unsloth", "gpt-oss-abridged",
     ]
 
