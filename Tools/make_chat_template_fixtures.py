@@ -239,6 +239,7 @@ INTERPRETER_CASES = {
     "filtered_loop_indexes": "{% for p in people if p.age > 26 %}{{ loop.index }}:{{ p.name }}{{ ',' if not loop.last }}{% endfor %}|{% for k in d.keys() %}{{ k }}{% endfor %}|{% for v in d.values() %}{{ v }}{% endfor %}",
     "message_like_access": "{% set m = people[1] %}{{ m.text[:1] }}{{ m['text'][1:] }}{{ 'text' in m }}{{ 'tool_calls' in m }}{{ m.tool_calls is defined }}{{ (m.tool_calls or []) | length }}",
     "python_whitespace": "[{{ '\\x1c a\\u3000\\x1f' | trim }}][{{ ' b\\x85'.strip() }}]\u3000\n  {%- if true %}c{% endif %}",
+    "tuples": "{{ (1, 2) }} {{ (1,) }} {{ () }} {{ d.items() | list }} {{ d | items | list }} {{ (1, 2) == [1, 2] }} {{ (1, 2) + (3,) }} {{ (1, 2, 3)[1:] }} {{ ('a', 'b') | join('-') }} {{ (1, 2) | tojson }} {{ 'ab'.startswith(('x', 'a')) }} {{ (3, 1) | sort }} {{ (1, 2) is sequence }} {{ (1, 2).index(2) }} {{ [(1, 'x')] }} {{ (1, 2) | length }} {{ 2 in (1, 2) }} {{ ((1, 2),) }} {% for a, b in [(1, 2)] %}{{ a }}{{ b }}{% endfor %}",
     "string_modulo": "{{ '%s' % 'x' }} {{ '%s-%d%%' % ('a', 7) }} {{ '%r' % 'q' }} {{ '%s' % [1] }} {{ '%i' % 3.7 }}",
     "string_format": "{{ '{}'.format(1) }} {{ '{0}{1}{0}'.format('a', 'b') }} {{ '{x} {{y}}'.format(x=none) }} {{ 'v{}'.format([1, 'a']) }}",
     "tojson_on_undefined_error": "{{ missing | tojson }}",

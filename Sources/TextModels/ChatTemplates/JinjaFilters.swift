@@ -43,7 +43,7 @@ extension JinjaInterpreter {
         case "items":
             switch value {
             case .undefined: return .array([])
-            case let .object(object): return .array(object.pairs.map { .array([.string($0.key), $0.value]) })
+            case let .object(object): return .array(object.pairs.map { .tuple([.string($0.key), $0.value]) })
             default: throw a.error("can only get item pairs from a mapping, not \(value.typeName)")
             }
         case "replace":
@@ -193,7 +193,7 @@ extension JinjaInterpreter {
         switch value {
         case .undefined: 0
         case let .string(s): PythonText.length(s)
-        case let .array(items): items.count
+        case let .array(items), let .tuple(items): items.count
         case let .object(object): object.count
         default: throw a.error("object of type '\(value.typeName)' has no len()")
         }
@@ -206,7 +206,7 @@ extension JinjaInterpreter {
         var separators: (String, String)?
         switch try a.optional(2, "separators") {
         case nil, .none?: break
-        case let .array(parts)?:
+        case let .array(parts)?, let .tuple(parts)?:
             guard parts.count == 2, case let .string(item) = parts[0], case let .string(key) = parts[1] else {
                 throw a.error("separators must be a pair of strings")
             }

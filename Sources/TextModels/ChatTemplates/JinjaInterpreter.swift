@@ -137,7 +137,7 @@ final class JinjaInterpreter {
     func iterate(_ value: JinjaValue, line: Int) throws -> [JinjaValue] {
         switch value {
         case .undefined: return []
-        case let .array(items): return items
+        case let .array(items), let .tuple(items): return items
         case let .object(object): return object.keys.map { .string($0) }
         case let .string(s): return s.unicodeScalars.map { .string(String($0)) }
         default:
@@ -155,8 +155,10 @@ final class JinjaInterpreter {
             if let value = scope.lookup(name) { return value }
             if Self.builtinNames.contains(name) { return .callable(JinjaCallable(.builtin(name))) }
             return .undefined
-        case let .list(items), let .tuple(items):
+        case let .list(items):
             return .array(try items.map { try evaluate($0, scope: scope, line: line) })
+        case let .tuple(items):
+            return .tuple(try items.map { try evaluate($0, scope: scope, line: line) })
         case let .dict(pairs):
             var object = JinjaObject()
             for (keyExpression, valueExpression) in pairs {
@@ -217,9 +219,7 @@ final class JinjaInterpreter {
         case let .binary(op, left, right):
             let l = try evaluate(left, scope: scope, line: line)
             let r = try evaluate(right, scope: scope, line: line)
-            var rightIsTuple = false
-            if case .tuple = right { rightIsTuple = true }
-            return try JinjaOperators.apply(op, l, r, line: line, rightIsTuple: rightIsTuple)
+            return try JinjaOperators.apply(op, l, r, line: line)
         case let .conditional(condition, then, otherwise):
             if try evaluate(condition, scope: scope, line: line).isTruthy {
                 return try evaluate(then, scope: scope, line: line)
@@ -263,6 +263,9 @@ final class JinjaInterpreter {
         case .array:
             if JinjaMethods.listMethods.contains(name) { return .callable(JinjaCallable(.method(value, name))) }
             return .undefined
+        case .tuple:
+            if JinjaMethods.tupleMethods.contains(name) { return .callable(JinjaCallable(.method(value, name))) }
+            return .undefined
         case let .callable(callable):
             if case .namespace = callable.kind { return callable.attributes[name] ?? .undefined }
             return .undefined
@@ -280,7 +283,7 @@ final class JinjaInterpreter {
         case let (.object(object), .string(name)):
             if let found = object[name] { return found }
             return try attribute(name, of: value, described: described, line: line)
-        case let (.array(items), _):
+        case let (.array(items), _), let (.tuple(items), _):
             guard let index = Self.integerIndex(key) else {
                 if case let .string(name) = key { return try attribute(name, of: value, described: described, line: line) }
                 return .undefined
@@ -328,6 +331,8 @@ final class JinjaInterpreter {
         switch value {
         case let .array(items):
             return .array(indices(count: items.count).map { items[$0] })
+        case let .tuple(items):
+            return .tuple(indices(count: items.count).map { items[$0] })
         case let .string(s):
             let scalars = Array(s.unicodeScalars)
             var out = String.UnicodeScalarView()

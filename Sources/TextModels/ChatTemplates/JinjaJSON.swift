@@ -50,7 +50,7 @@ extension JinjaValue {
                 out += PythonFloatFormat.repr(d)
             }
         case let .string(s): out += Self.jsonQuoted(s, ensureASCII: ensureASCII)
-        case let .array(items):
+        case let .array(items), let .tuple(items):
             guard !items.isEmpty else {
                 out += "[]"
                 return

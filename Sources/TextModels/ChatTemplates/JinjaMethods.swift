@@ -12,6 +12,7 @@ enum JinjaMethods {
     static let listMethods: Set<String> = [
         "index", "count", "append", "extend", "pop", "insert", "remove", "sort", "reverse", "clear", "copy",
     ]
+    static let tupleMethods: Set<String> = ["index", "count"]
     private static let mutating: Set<String> = [
         "update", "pop", "setdefault", "clear", "popitem", "append", "extend", "insert", "remove", "sort", "reverse",
     ]
@@ -27,7 +28,7 @@ enum JinjaMethods {
         switch receiver {
         case let .object(object): return try callDict(name, object, arguments)
         case let .string(s): return try callString(name, s, arguments)
-        case let .array(items): return try callList(name, items, arguments)
+        case let .array(items), let .tuple(items): return try callList(name, items, arguments)
         default: throw arguments.error("'\(receiver.typeName)' object has no method '\(name)'")
         }
     }
@@ -39,7 +40,7 @@ enum JinjaMethods {
             guard case let .string(k) = key else { return try a.optional(1, "default") ?? .none }
             if let found = object[k] { return found }
             return try a.optional(1, "default") ?? .none
-        case "items": return .array(object.pairs.map { .array([.string($0.key), $0.value]) })
+        case "items": return .array(object.pairs.map { .tuple([.string($0.key), $0.value]) })
         case "keys": return .array(object.keys.map { .string($0) })
         case "values": return .array(object.pairs.map(\.value))
         case "copy": return .object(object)
@@ -81,7 +82,7 @@ enum JinjaMethods {
             return .array(lines.map { .string($0) })
         case "startswith", "endswith":
             let argument = try a.required(0, "prefix")
-            let candidates: [JinjaValue] = if case let .array(items) = argument { items } else { [argument] }
+            let candidates: [JinjaValue] = if case let .tuple(items) = argument { items } else { [argument] }
             for candidate in candidates {
                 guard case let .string(text) = candidate else { throw a.error("\(name) argument must be str") }
                 if name == "startswith" ? PythonText.hasPrefix(s, text) : PythonText.hasSuffix(s, text) {
@@ -104,7 +105,11 @@ enum JinjaMethods {
             return .int(PythonText.split(s, separator: needle).count - 1)
         case "join":
             let items = try a.required(0, "iterable")
-            guard case let .array(parts) = items else { throw a.error("join expects a list") }
+            let parts: [JinjaValue]
+            switch items {
+            case let .array(list), let .tuple(list): parts = list
+            default: throw a.error("join expects a list or tuple")
+            }
             return .string(try parts.map { part -> String in
                 guard case let .string(text) = part else { throw a.error("join expects strings") }
                 return text

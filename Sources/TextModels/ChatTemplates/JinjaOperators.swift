@@ -12,10 +12,7 @@ enum JinjaOperators {
     /// not allocated.
     static let maximumRepetition = 64 << 20
 
-    /// `rightIsTuple` tells `format % (a, b)` (several arguments) from `format % [a, b]` (one list argument).
-    static func apply(
-        _ op: String, _ l: JinjaValue, _ r: JinjaValue, line: Int, rightIsTuple: Bool = false
-    ) throws -> JinjaValue {
+    static func apply(_ op: String, _ l: JinjaValue, _ r: JinjaValue, line: Int) throws -> JinjaValue {
         switch op {
         case "==": return .bool(l == r)
         case "!=": return .bool(l != r)
@@ -33,7 +30,7 @@ enum JinjaOperators {
             let (a, b) = (l.pythonString, r.pythonString)
             try checkSize(a.utf8.count, plus: b.utf8.count, line: line)
             return .string(a + b)
-        default: return try arithmetic(op, l, r, line: line, rightIsTuple: rightIsTuple)
+        default: return try arithmetic(op, l, r, line: line)
         }
     }
 
@@ -56,13 +53,11 @@ enum JinjaOperators {
         }
     }
 
-    private static func arithmetic(
-        _ op: String, _ l: JinjaValue, _ r: JinjaValue, line: Int, rightIsTuple: Bool
-    ) throws -> JinjaValue {
+    private static func arithmetic(_ op: String, _ l: JinjaValue, _ r: JinjaValue, line: Int) throws -> JinjaValue {
         if op == "*", let count = integer(r) {
             let size: Int? = switch l {
             case let .string(s): s.utf8.count
-            case let .array(a): a.count
+            case let .array(a), let .tuple(a): a.count
             default: nil
             }
             if let size, size.multipliedReportingOverflow(by: max(0, count)).partialValue > maximumRepetition
@@ -74,7 +69,8 @@ enum JinjaOperators {
         if op == "%", case let .string(format) = l {
             let args: [JinjaValue]
             switch r {
-            case let .array(items) where rightIsTuple: args = items
+            // A tuple gives several arguments; anything else, a list included, is one argument.
+            case let .tuple(items): args = items
             case .object: throw TextModelsError.chatTemplate("unsupported '%' formatting with a mapping at line \(line)")
             default: args = [r]
             }
@@ -91,10 +87,15 @@ enum JinjaOperators {
         case let ("+", .array(a), .array(b)):
             try checkSize(a.count, plus: b.count, line: line)
             return .array(a + b)
+        case let ("+", .tuple(a), .tuple(b)):
+            try checkSize(a.count, plus: b.count, line: line)
+            return .tuple(a + b)
         case let ("*", .string(s), _) where integer(r) != nil:
             return .string(String(repeating: s, count: max(0, integer(r) ?? 0)))
         case let ("*", .array(a), _) where integer(r) != nil:
             return .array(Array(repeating: a, count: max(0, integer(r) ?? 0)).flatMap { $0 })
+        case let ("*", .tuple(a), _) where integer(r) != nil:
+            return .tuple(Array(repeating: a, count: max(0, integer(r) ?? 0)).flatMap { $0 })
         default: break
         }
         if let a = integer(l), let b = integer(r) {
@@ -186,7 +187,7 @@ enum JinjaOperators {
         switch (l, r) {
         case let (.string(a), .string(b)):
             return PythonText.compare(a, b)
-        case let (.array(a), .array(b)):
+        case let (.array(a), .array(b)), let (.tuple(a), .tuple(b)):
             for (x, y) in zip(a, b) where x != y { return try compare(x, y, op: op, line: line) }
             return a.count < b.count ? -1 : (a.count > b.count ? 1 : 0)
         default:
@@ -205,7 +206,7 @@ enum JinjaOperators {
                     "'in <string>' requires string as left operand, not \(needle.typeName) at line \(line)")
             }
             return PythonText.find(n, in: s) != nil
-        case let .array(items): return items.contains(needle)
+        case let .array(items), let .tuple(items): return items.contains(needle)
         case let .object(object):
             guard case let .string(key) = needle else { return false }
             return object[key] != nil

@@ -14,8 +14,11 @@ public enum JinjaValue: Sendable {
     case double(Double)
     /// Python `str`.
     case string(String)
-    /// A Python list (tuples are represented as lists too).
+    /// A Python list.
     case array([JinjaValue])
+    /// A Python tuple: `(a, b)` in a template, or a key/value pair from `dict.items()`. It differs from a
+    /// list only in how it prints, `(1, 2)`, and in comparing unequal to lists.
+    case tuple([JinjaValue])
     /// A dictionary; keys keep their insertion order, as Python dicts do (this decides the order of `tojson`).
     case object(JinjaObject)
     /// A namespace, macro or built-in function created while rendering.
@@ -68,7 +71,7 @@ extension JinjaValue: Equatable {
         switch (lhs, rhs) {
         case (.undefined, .undefined), (.none, .none): return true
         case let (.string(a), .string(b)): return a == b
-        case let (.array(a), .array(b)): return a == b
+        case let (.array(a), .array(b)), let (.tuple(a), .tuple(b)): return a == b
         case let (.object(a), .object(b)): return a == b
         case let (.callable(a), .callable(b)): return a === b
         default:
@@ -104,7 +107,7 @@ extension JinjaValue {
         case let .int(i): i != 0
         case let .double(d): d != 0
         case let .string(s): !s.isEmpty
-        case let .array(a): !a.isEmpty
+        case let .array(a), let .tuple(a): !a.isEmpty
         case let .object(o): o.count > 0
         case .callable: true
         }
@@ -135,6 +138,7 @@ extension JinjaValue {
         case .double: "float"
         case .string: "str"
         case .array: "list"
+        case .tuple: "tuple"
         case .object: "dict"
         case let .callable(c): c.typeName
         }
@@ -159,6 +163,7 @@ extension JinjaValue {
         case let .double(d): PythonFloatFormat.repr(d)
         case let .string(s): PythonFloatFormat.reprString(s)
         case let .array(a): "[" + a.map(\.pythonRepr).joined(separator: ", ") + "]"
+        case let .tuple(a): "(" + a.map(\.pythonRepr).joined(separator: ", ") + (a.count == 1 ? ",)" : ")")
         case let .object(o):
             "{" + o.pairs.map { PythonFloatFormat.reprString($0.key) + ": " + $0.value.pythonRepr }
                 .joined(separator: ", ") + "}"

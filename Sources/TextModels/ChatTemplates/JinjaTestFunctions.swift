@@ -22,7 +22,7 @@ extension JinjaInterpreter {
         case "number": return value.numericValue != nil
         case "iterable", "sequence":
             switch value {
-            case .string, .array, .object, .undefined: return true
+            case .string, .array, .tuple, .object, .undefined: return true
             default: return false
             }
         case "callable": if case .callable = value { return true } else { return false }
