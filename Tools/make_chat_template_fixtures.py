@@ -240,6 +240,7 @@ INTERPRETER_CASES = {
     "message_like_access": "{% set m = people[1] %}{{ m.text[:1] }}{{ m['text'][1:] }}{{ 'text' in m }}{{ 'tool_calls' in m }}{{ m.tool_calls is defined }}{{ (m.tool_calls or []) | length }}",
     "python_whitespace": "[{{ '\\x1c a\\u3000\\x1f' | trim }}][{{ ' b\\x85'.strip() }}]\u3000\n  {%- if true %}c{% endif %}",
     "tuples": "{{ (1, 2) }} {{ (1,) }} {{ () }} {{ d.items() | list }} {{ d | items | list }} {{ (1, 2) == [1, 2] }} {{ (1, 2) + (3,) }} {{ (1, 2, 3)[1:] }} {{ ('a', 'b') | join('-') }} {{ (1, 2) | tojson }} {{ 'ab'.startswith(('x', 'a')) }} {{ (3, 1) | sort }} {{ (1, 2) is sequence }} {{ (1, 2).index(2) }} {{ [(1, 'x')] }} {{ (1, 2) | length }} {{ 2 in (1, 2) }} {{ ((1, 2),) }} {% for a, b in [(1, 2)] %}{{ a }}{{ b }}{% endfor %}",
+    "cycle_dictsort_format": "{% for x in items %}{{ loop.cycle('odd', 'even') }} {% endfor %}|{{ {'b': 2, 'A': 3, 'a': 1} | dictsort }}|{{ {'b': 2, 'a': 1} | dictsort(by='value', reverse=true) }}|{% for k, v in d | dictsort %}{{ k }}{{ v }}{% endfor %}|{{ '%s and %s' | format('x', 1) }}",
     "string_modulo": "{{ '%s' % 'x' }} {{ '%s-%d%%' % ('a', 7) }} {{ '%r' % 'q' }} {{ '%s' % [1] }} {{ '%i' % 3.7 }}",
     "string_format": "{{ '{}'.format(1) }} {{ '{0}{1}{0}'.format('a', 'b') }} {{ '{x} {{y}}'.format(x=none) }} {{ 'v{}'.format([1, 'a']) }}",
     "tojson_on_undefined_error": "{{ missing | tojson }}",

@@ -90,6 +90,21 @@ extension JinjaInterpreter {
         case "round": return try Self.round(value, a)
         case "wordcount":
             return .int(value.pythonString.unicodeScalars.split { !($0.properties.isAlphabetic || $0.properties.numericType != nil || $0 == "_") }.count)
+        case "dictsort":
+            guard case let .object(object) = value else { throw a.error("dictsort needs a mapping, not \(value.typeName)") }
+            let caseSensitive = try a.optionalBool(0, "case_sensitive") ?? false
+            let byValue = try a.optionalString(1, "by") == "value"
+            let pairs = JinjaValue.array(object.pairs.map { .tuple([.string($0.key), $0.value]) })
+            let sortArguments = JinjaArgumentList(
+                [], [("reverse", try a.optional(2, "reverse") ?? .bool(false)), ("case_sensitive", .bool(caseSensitive)),
+                     ("attribute", .string(byValue ? "1" : "0"))], function: "dictsort", line: line)
+            return try sort(pairs, sortArguments)
+        case "format":
+            do {
+                return .string(try PythonText.percentFormat(value.pythonString, a.positional))
+            } catch let TextModelsError.chatTemplate(message) {
+                throw a.error(message)
+            }
         case "attr":
             return try attribute(try a.requiredString(0, "name"), of: value, described: "value", line: line)
         default:

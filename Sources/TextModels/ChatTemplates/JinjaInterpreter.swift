@@ -98,6 +98,7 @@ final class JinjaInterpreter {
                 ("first", .bool(index == 0)), ("last", .bool(index == items.count - 1)),
                 ("length", .int(items.count)), ("depth", .int(1)), ("depth0", .int(0)),
             ])
+            loop["cycle"] = .callable(JinjaCallable(.method(.int(index), "loop.cycle")))
             if index > 0 { loop["previtem"] = items[index - 1] }
             if index + 1 < items.count { loop["nextitem"] = items[index + 1] }
             iterationScope.set("loop", .object(loop))

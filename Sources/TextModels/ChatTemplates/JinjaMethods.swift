@@ -25,6 +25,11 @@ enum JinjaMethods {
                 "access to attribute '\(name)' of '\(receiver.typeName)' object is unsafe (templates cannot modify values) at line \(line)")
         }
         let arguments = JinjaArgumentList(args, kwargs, function: name, line: line)
+        if name == "loop.cycle", case let .int(index) = receiver {
+            // `loop.cycle(a, b, …)`: the argument for this iteration, round-robin.
+            guard !args.isEmpty else { throw arguments.error("no items for cycling given") }
+            return args[index % args.count]
+        }
         switch receiver {
         case let .object(object): return try callDict(name, object, arguments)
         case let .string(s): return try callString(name, s, arguments)
