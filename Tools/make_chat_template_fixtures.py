@@ -296,6 +296,87 @@ def interpreter_cases():
     return results
 
 
+
+def random_expression_cases(count=400, seed=0):
+    """Random expressions over INTERPRETER_CONTEXT: a differential test of operators, filters and tests."""
+    import random
+
+    from transformers.utils.chat_template_utils import _compile_jinja_template
+
+    from jinja2 import nodes
+    from jinja2.nodes import EvalContext
+
+    environment = _compile_jinja_template("").environment
+
+    def folds_at_compile_time(source):
+        # Jinja evaluates a fully constant {{ … }} while compiling, with different error handling than at run
+        # time; such expressions say nothing about the run-time semantics the Swift interpreter implements.
+        output = environment.parse(source).body[0]
+        for item in output.find_all(nodes.Getitem):
+            # The optimizer folds constant sub-expressions bottom-up, e.g. `not 0[:1]` to True.
+            if isinstance(item.arg, nodes.Slice):
+                try:
+                    item.node.as_const(EvalContext(environment))
+                    return True
+                except Exception:  # noqa: BLE001
+                    pass
+        try:
+            output.nodes[0].as_const(EvalContext(environment))
+            return True
+        except Exception:  # noqa: BLE001 - Impossible or any evaluation error means "not folded"
+            return False
+
+    rng = random.Random(seed)
+    atoms = ["0", "1", "-3", "7", "2.5", "-1.25", "1e3", "'a'", "'Hello wOrld'", "' x '", "'é'", "''", "none", "true",
+             "false", "[1, 2]", "['b', 'a', 'B']", "[]", "{'k': 1}", "(1, 'z')", "items", "d", "nums", "words",
+             "nothing", "missing", "people[0]", "people[1].name", "nested.unicode", "d.a", "items[1:]", "nums[::-1]"]
+    binary = ["+", "-", "*", "/", "//", "%", "**", "~", "==", "!=", "<", "<=", ">", ">=", "in", "not in", "and", "or"]
+    filters = ["length", "string", "upper", "lower", "trim", "first", "last", "list", "sort", "join(',')", "tojson",
+               "int", "float", "abs", "round", "default('z')", "capitalize", "title", "count", "sum", "min", "max",
+               "items | list", "select('odd') | list", "map('string') | list", "unique | list", "reverse | list",
+               "replace('a', 'o')", "center(9)", "wordcount", "indent(2)", "d(7, true)", "e", "dictsort"]
+    tests = ["defined", "undefined", "none", "string", "number", "integer", "float", "mapping", "iterable",
+             "sequence", "even", "odd", "true", "false", "boolean", "divisibleby 2", "in [1, 'a']", "eq 1"]
+
+    SUBSCRIPTS = ["0", "-1", "1:", ":1", "::2", "'k'", "'name'"]
+
+    def expression(depth):
+        if depth == 0 or rng.random() < 0.3:
+            return rng.choice(atoms)
+        kind = rng.randrange(6)
+        if kind == 0:
+            return f"({expression(depth - 1)} {rng.choice(binary)} {expression(depth - 1)})"
+        if kind == 1:
+            return f"({expression(depth - 1)} | {rng.choice(filters)})"
+        if kind == 2:
+            return f"({expression(depth - 1)} is {rng.choice(['', 'not '])}{rng.choice(tests)})"
+        if kind == 3:
+            return f"({expression(depth - 1)} if {expression(depth - 1)} else {expression(depth - 1)})"
+        if kind == 4:
+            return f"({rng.choice(['not ', '-'])}{expression(depth - 1)})"
+        return expression(depth - 1) + "[" + rng.choice(SUBSCRIPTS) + "]"
+
+    cases = []
+    seen = set()
+    while len(cases) < count:
+        source = "{{ " + expression(3) + " }}"
+        if source in seen or folds_at_compile_time(source):
+            continue
+        seen.add(source)
+        case = {"name": f"random_{len(cases)}", "source": source}
+        try:
+            rendered = _compile_jinja_template(source).render(**INTERPRETER_CONTEXT)
+        except Exception as error:  # noqa: BLE001 - recorded as an expected error
+            case["error_type"] = type(error).__name__
+            case["error_message"] = str(error)
+        else:
+            if " at 0x" in rendered or "<generator" in rendered or len(rendered) > 2000:
+                continue  # Python object addresses and huge outputs are not comparable
+            case["expected"] = rendered
+        cases.append(case)
+    return cases
+
+
 def main():
     today = datetime.now().strftime("%d %b %Y")
     cases = []
@@ -377,7 +458,7 @@ def main():
     }
     interpreter_path = FIXTURES / "interpreter_cases.json"
     interpreter = {"generator": output["generator"], "jinja2_version": jinja2.__version__,
-                   "context": INTERPRETER_CONTEXT, "cases": interpreter_cases()}
+                   "context": INTERPRETER_CONTEXT, "cases": interpreter_cases() + random_expression_cases()}
     interpreter_path.write_text(json.dumps(interpreter, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {len(interpreter['cases'])} interpreter cases to {interpreter_path.relative_to(ROOT)}")
     path = FIXTURES / "expected.json"

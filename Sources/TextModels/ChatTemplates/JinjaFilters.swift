@@ -51,7 +51,10 @@ extension JinjaInterpreter {
                 PythonText.replace(
                     value.pythonString, try a.requiredString(0, "old"), try a.requiredString(1, "new"),
                     count: try a.optionalInt(2, "count") ?? -1))
-        case "indent": return .string(try Self.indent(value.pythonString, a))
+        case "indent":
+            // Jinja appends a newline to its argument first, which fails for anything but a string.
+            guard case let .string(text) = value else { throw a.error("can only indent a string, not \(value.typeName)") }
+            return .string(try Self.indent(text, a))
         case "center":
             let width = try a.optionalInt(0, "width") ?? 80
             try JinjaOperators.checkSize(width, plus: 0, line: line)
@@ -126,7 +129,8 @@ extension JinjaInterpreter {
 
     private func applySequenceFilter(_ name: String, to value: JinjaValue, _ a: JinjaArgumentList) throws -> JinjaValue {
         let line = a.line
-        let items = try iterate(value, line: line)
+        // Jinja only iterates a truthy value here, so `false | select` is empty rather than an error.
+        let items = value.isTruthy ? try iterate(value, line: line) : []
         let rest = JinjaArgumentList(Array(a.positional.dropFirst()), [], function: name, line: line)
         switch name {
         case "map":

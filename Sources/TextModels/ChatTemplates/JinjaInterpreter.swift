@@ -342,6 +342,8 @@ final class JinjaInterpreter {
         case .undefined:
             throw TextModelsError.chatTemplate("cannot slice an undefined value at line \(line)")
         default:
+            // Jinja compiles slices to plain Python subscripts, so the TypeError surfaces. (Only when a whole
+            // `{{ … }}` is constant does Jinja fold it at compile time into an undefined value; we fail instead.)
             throw TextModelsError.chatTemplate("'\(value.typeName)' object is not subscriptable at line \(line)")
         }
     }

@@ -26,16 +26,12 @@ extension JinjaInterpreter {
             default: return false
             }
         case "callable": if case .callable = value { return true } else { return false }
+        // Jinja computes `value % 2` and `value % n`, so floats and booleans work as numbers.
         case "even", "odd":
-            guard case let .int(i) = value else {
-                throw TextModelsError.chatTemplate("test '\(name)' needs an integer at line \(line)")
-            }
-            return (i % 2 == 0) == (name == "even")
+            let remainder = try JinjaOperators.apply("%", value, .int(2), line: line)
+            return (remainder == .int(0)) == (name == "even")
         case "divisibleby":
-            guard case let .int(i) = value, case let .int(n) = try argument(), n != 0 else {
-                throw TextModelsError.chatTemplate("test 'divisibleby' needs non-zero integers at line \(line)")
-            }
-            return i % n == 0
+            return try JinjaOperators.apply("%", value, try argument(), line: line) == .int(0)
         case "equalto", "eq", "==": return value == (try argument())
         case "ne", "!=": return value != (try argument())
         case "lt", "<", "lessthan": return try JinjaOperators.compare(value, try argument(), op: "<", line: line) < 0
