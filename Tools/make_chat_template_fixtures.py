@@ -297,7 +297,7 @@ def interpreter_cases():
 
 
 
-def random_expression_cases(count=400, seed=0):
+def random_expression_cases(count=400, seed=0, successes_only=False, prefix="random"):
     """Random expressions over INTERPRETER_CONTEXT: a differential test of operators, filters and tests."""
     import random
 
@@ -363,10 +363,12 @@ def random_expression_cases(count=400, seed=0):
         if source in seen or folds_at_compile_time(source):
             continue
         seen.add(source)
-        case = {"name": f"random_{len(cases)}", "source": source}
+        case = {"name": f"{prefix}_{len(cases)}", "source": source}
         try:
             rendered = _compile_jinja_template(source).render(**INTERPRETER_CONTEXT)
         except Exception as error:  # noqa: BLE001 - recorded as an expected error
+            if successes_only:
+                continue
             case["error_type"] = type(error).__name__
             case["error_message"] = str(error)
         else:
@@ -458,7 +460,8 @@ def main():
     }
     interpreter_path = FIXTURES / "interpreter_cases.json"
     interpreter = {"generator": output["generator"], "jinja2_version": jinja2.__version__,
-                   "context": INTERPRETER_CONTEXT, "cases": interpreter_cases() + random_expression_cases()}
+                   "context": INTERPRETER_CONTEXT, "cases": interpreter_cases() + random_expression_cases()
+                   + random_expression_cases(300, seed=1, successes_only=True, prefix="random_ok")}
     interpreter_path.write_text(json.dumps(interpreter, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {len(interpreter['cases'])} interpreter cases to {interpreter_path.relative_to(ROOT)}")
     path = FIXTURES / "expected.json"

@@ -300,6 +300,8 @@ extension JinjaInterpreter {
         case "floor": rule = .down
         default: throw a.error("method must be common, ceil or floor")
         }
+        // Python's round() keeps integers integral; math.ceil/floor results are divided back into floats.
+        if method == "common", precision >= 0, let integer = value.integerValue { return .int(integer) }
         let rounded = scaled.rounded(rule)
         return .double(precision >= 0 ? rounded / scale : rounded * scale)
     }

@@ -285,14 +285,14 @@ final class JinjaInterpreter {
             if let found = object[name] { return found }
             return try attribute(name, of: value, described: described, line: line)
         case let (.array(items), _), let (.tuple(items), _):
-            guard let index = Self.integerIndex(key) else {
+            guard let index = key.integerValue else {
                 if case let .string(name) = key { return try attribute(name, of: value, described: described, line: line) }
                 return .undefined
             }
             let resolved = index < 0 ? index + items.count : index
             return items.indices.contains(resolved) ? items[resolved] : .undefined
         case let (.string(s), _):
-            guard let index = Self.integerIndex(key) else {
+            guard let index = key.integerValue else {
                 if case let .string(name) = key { return try attribute(name, of: value, described: described, line: line) }
                 return .undefined
             }
@@ -304,14 +304,6 @@ final class JinjaInterpreter {
             return .undefined
         default:
             return .undefined
-        }
-    }
-
-    private static func integerIndex(_ key: JinjaValue) -> Int? {
-        switch key {
-        case let .int(i): i
-        case let .bool(b): b ? 1 : 0
-        default: nil
         }
     }
 

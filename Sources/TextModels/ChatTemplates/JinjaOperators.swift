@@ -45,16 +45,8 @@ enum JinjaOperators {
         .chatTemplate("unsupported operand type(s) for \(op): '\(l.typeName)' and '\(r.typeName)' at line \(line)")
     }
 
-    private static func integer(_ v: JinjaValue) -> Int? {
-        switch v {
-        case let .int(i): i
-        case let .bool(b): b ? 1 : 0
-        default: nil
-        }
-    }
-
     private static func arithmetic(_ op: String, _ l: JinjaValue, _ r: JinjaValue, line: Int) throws -> JinjaValue {
-        if op == "*", let count = integer(r) {
+        if op == "*", let count = r.integerValue {
             let size: Int? = switch l {
             case let .string(s): s.utf8.count
             case let .array(a), let .tuple(a): a.count
@@ -68,14 +60,18 @@ enum JinjaOperators {
         }
         if op == "%", case let .string(format) = l {
             let args: [JinjaValue]
+            var unusedAllowed = false
             switch r {
             // A tuple gives several arguments; anything else, a list included, is one argument.
             case let .tuple(items): args = items
-            case .object: throw TextModelsError.chatTemplate("unsupported '%' formatting with a mapping at line \(line)")
+            case .array, .object:
+                // Python does not complain about an unused list or dict argument (it might be a mapping).
+                args = [r]
+                unusedAllowed = true
             default: args = [r]
             }
             do {
-                return .string(try PythonText.percentFormat(format, args))
+                return .string(try PythonText.percentFormat(format, args, unusedAllowed: unusedAllowed))
             } catch let TextModelsError.chatTemplate(message) {
                 throw TextModelsError.chatTemplate("\(message) at line \(line)")
             }
@@ -90,15 +86,15 @@ enum JinjaOperators {
         case let ("+", .tuple(a), .tuple(b)):
             try checkSize(a.count, plus: b.count, line: line)
             return .tuple(a + b)
-        case let ("*", .string(s), _) where integer(r) != nil:
-            return .string(String(repeating: s, count: max(0, integer(r) ?? 0)))
-        case let ("*", .array(a), _) where integer(r) != nil:
-            return .array(Array(repeating: a, count: max(0, integer(r) ?? 0)).flatMap { $0 })
-        case let ("*", .tuple(a), _) where integer(r) != nil:
-            return .tuple(Array(repeating: a, count: max(0, integer(r) ?? 0)).flatMap { $0 })
+        case let ("*", .string(s), _) where r.integerValue != nil:
+            return .string(String(repeating: s, count: max(0, r.integerValue ?? 0)))
+        case let ("*", .array(a), _) where r.integerValue != nil:
+            return .array(Array(repeating: a, count: max(0, r.integerValue ?? 0)).flatMap { $0 })
+        case let ("*", .tuple(a), _) where r.integerValue != nil:
+            return .tuple(Array(repeating: a, count: max(0, r.integerValue ?? 0)).flatMap { $0 })
         default: break
         }
-        if let a = integer(l), let b = integer(r) {
+        if let a = l.integerValue, let b = r.integerValue {
             return try integerArithmetic(op, a, b, line: line)
         }
         guard let a = l.numericValue, let b = r.numericValue else { throw unsupported(op, l, r, line: line) }

@@ -123,6 +123,15 @@ extension JinjaValue {
         }
     }
 
+    /// The value as a Python int (`bool` counts), or nil for other types.
+    var integerValue: Int? {
+        switch self {
+        case let .int(i): i
+        case let .bool(b): b ? 1 : 0
+        default: nil
+        }
+    }
+
     var isUndefined: Bool {
         if case .undefined = self { return true }
         return false

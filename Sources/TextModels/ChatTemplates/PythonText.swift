@@ -177,7 +177,7 @@ enum PythonText {
 
     /// Python `format % args` for the directives `%s`, `%r`, `%d`, `%i` and `%%`; anything else
     /// (widths, precisions, `%f`, mapping keys) is refused.
-    static func percentFormat(_ format: String, _ args: [JinjaValue]) throws -> String {
+    static func percentFormat(_ format: String, _ args: [JinjaValue], unusedAllowed: Bool = false) throws -> String {
         var out = ""
         var remaining = args[...]
         var iterator = format.unicodeScalars.makeIterator()
@@ -208,7 +208,7 @@ enum PythonText {
                 throw TextModelsError.chatTemplate("unsupported '%' format directive '%\(directive)'")
             }
         }
-        guard remaining.isEmpty else {
+        guard remaining.isEmpty || unusedAllowed else {
             throw TextModelsError.chatTemplate("not all arguments converted during string formatting")
         }
         return out
