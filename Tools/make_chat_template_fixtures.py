@@ -379,6 +379,59 @@ def random_expression_cases(count=400, seed=0, successes_only=False, prefix="ran
     return cases
 
 
+
+def random_whitespace_cases(count=300, seed=2):
+    """Random templates of text, tags, comments and `-`/`+` markers: a differential test of trim_blocks,
+    lstrip_blocks and whitespace control."""
+    import random
+
+    from transformers.utils.chat_template_utils import _compile_jinja_template
+
+    rng = random.Random(seed)
+    texts = ["", " ", "  ", "\n", " \n ", "\t", "a", "b \n", "\n\n", "  x  ", "\n  ", " y\n\t", "\r\n", "z"]
+
+    def left():
+        return rng.choice(["", "", "-", "+"])
+
+    def right():
+        return rng.choice(["", "", "-"])
+
+    def tag(body):
+        return "{%" + left() + " " + body + " " + right() + "%}"
+
+    def block(depth):
+        parts = []
+        for _ in range(rng.randint(1, 4)):
+            kind = rng.randrange(7)
+            if kind <= 1:
+                parts.append(rng.choice(texts))
+            elif kind == 2:
+                parts.append("{{" + rng.choice(["", "-"]) + " 'v' " + rng.choice(["", "-"]) + "}}")
+            elif kind == 3:
+                parts.append("{#" + rng.choice(["", "-"]) + " c " + rng.choice(["", "-"]) + "#}")
+            elif kind == 4 and depth > 0:
+                parts.append(tag("if true") + block(depth - 1) + tag("else") + block(depth - 1) + tag("endif"))
+            elif kind == 5 and depth > 0:
+                parts.append(tag("for i in [1, 2]") + block(depth - 1) + "{{ i }}" + tag("endfor"))
+            else:
+                parts.append(tag("set y = 1"))
+        return "".join(parts)
+
+    cases = []
+    seen = set()
+    while len(cases) < count:
+        source = block(3)
+        if source in seen:
+            continue
+        seen.add(source)
+        try:
+            rendered = _compile_jinja_template(source).render()
+        except Exception:  # noqa: BLE001 - only well-formed templates are kept
+            continue
+        cases.append({"name": f"whitespace_{len(cases)}", "source": source, "expected": rendered})
+    return cases
+
+
 def main():
     today = datetime.now().strftime("%d %b %Y")
     cases = []
@@ -461,7 +514,8 @@ def main():
     interpreter_path = FIXTURES / "interpreter_cases.json"
     interpreter = {"generator": output["generator"], "jinja2_version": jinja2.__version__,
                    "context": INTERPRETER_CONTEXT, "cases": interpreter_cases() + random_expression_cases()
-                   + random_expression_cases(300, seed=1, successes_only=True, prefix="random_ok")}
+                   + random_expression_cases(300, seed=1, successes_only=True, prefix="random_ok")
+                   + random_whitespace_cases()}
     interpreter_path.write_text(json.dumps(interpreter, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {len(interpreter['cases'])} interpreter cases to {interpreter_path.relative_to(ROOT)}")
     path = FIXTURES / "expected.json"
