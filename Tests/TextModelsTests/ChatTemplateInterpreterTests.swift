@@ -75,6 +75,8 @@ import Testing
             ("{% for x in y recursive %}{% endfor %}", "unsupported recursive for loop at line 1"),
             ("\n{{ '{:>5}'.format(1) }}", "format: unsupported format field '{:>5}' at line 2"),
             ("{{ '%5.2f' % 1.0 }}", "unsupported '%' format directive '%5' at line 1"),
+            ("x\n{% break %}", "'break' outside a for loop at line 2"),
+            ("{% for i in y %}{% macro m() %}{% continue %}{% endmacro %}{% endfor %}", "'continue' outside a for loop at line 1"),
         ]
         for (source, expected) in cases {
             let message = Self.errorMessage { _ = try Self.render(source, ["x": "a", "y": [1]]) }
@@ -148,6 +150,8 @@ import Testing
         #expect(throws: TextModelsError.self) { try ChatTemplateInterpreterTests.render("{{ 3 ** 100 }}") }
         #expect(try ChatTemplateInterpreterTests.render("{{ 1 ** 9223372036854775807 }} {{ (-1) ** 1000001 }}") == "1 -1")
         #expect(throws: TextModelsError.self) { try ChatTemplateInterpreterTests.render("{{ 'x' | center(9223372036854775807) }}") }
+        let longOutput = "{% set s = 'x' * 30000000 %}{% for i in range(3) %}{{ s }}{% endfor %}"
+        #expect(throws: TextModelsError.self) { try ChatTemplateInterpreterTests.render(longOutput) }
         let doubling = "{% set ns = namespace(s='ab') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}"
         #expect(throws: TextModelsError.self) { try ChatTemplateInterpreterTests.render(doubling) }
         // Moderate nesting is fine.

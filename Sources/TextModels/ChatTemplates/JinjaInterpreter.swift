@@ -34,8 +34,10 @@ final class JinjaInterpreter {
         switch node {
         case let .text(text):
             out += text
+            try checkOutputSize(out, line: nil)
         case let .output(expression, line):
             out += try evaluate(expression, scope: scope, line: line).pythonString
+            try checkOutputSize(out, line: line)
         case let .ifChain(branches, otherwise, line):
             for (condition, body) in branches where try evaluate(condition, scope: scope, line: line).isTruthy {
                 return try execute(body, scope: scope, into: &out)
@@ -73,6 +75,14 @@ final class JinjaInterpreter {
             return .continueLoop
         }
         return .normal
+    }
+
+    /// A render may not produce more than `JinjaOperators.maximumRepetition` bytes; loops over long
+    /// strings would otherwise exhaust memory.
+    private func checkOutputSize(_ out: String, line: Int?) throws {
+        guard out.utf8.count > JinjaOperators.maximumRepetition else { return }
+        throw TextModelsError.chatTemplate(
+            "rendered text exceeds \(JinjaOperators.maximumRepetition) bytes" + (line.map { " at line \($0)" } ?? ""))
     }
 
     // swiftlint:disable:next function_parameter_count

@@ -6,6 +6,9 @@ struct JinjaParser {
     /// How many blocks enclose the current statement; bounded so hostile templates cannot overflow the stack.
     private var nesting = 0
     static let maximumNesting = 100
+    /// How many `for` bodies enclose the current statement (macro bodies start from zero), so that a
+    /// stray `break` or `continue` is a syntax error as in Jinja.
+    private var loopDepth = 0
 
     init(pieces: [JinjaPiece]) { self.pieces = pieces }
 
@@ -86,12 +89,12 @@ struct JinjaParser {
             let (body, end) = try parseRequiredBody(until: ["endgeneration"], opener: "generation", line: line)
             try end.parser.expectEnd()
             return .generation(body)
-        case "break":
+        case "break", "continue":
             try parser.expectEnd()
-            return .breakLoop(line: line)
-        case "continue":
-            try parser.expectEnd()
-            return .continueLoop(line: line)
+            guard loopDepth > 0 else {
+                throw TextModelsError.chatTemplate("'\(keyword)' outside a for loop at line \(line)")
+            }
+            return keyword == "break" ? .breakLoop(line: line) : .continueLoop(line: line)
         default:
             throw TextModelsError.chatTemplate("unsupported tag '\(keyword)' at line \(line)")
         }
@@ -130,7 +133,9 @@ struct JinjaParser {
             throw TextModelsError.chatTemplate("unsupported recursive for loop at line \(line)")
         }
         try parser.expectEnd()
+        loopDepth += 1
         let (body, end) = try parseRequiredBody(until: ["else", "endfor"], opener: "for", line: line)
+        loopDepth -= 1
         try end.parser.expectEnd()
         var otherwise: [JinjaNode] = []
         if end.keyword == "else" {
@@ -188,7 +193,10 @@ struct JinjaParser {
             parameters.append((parameter, defaultValue))
         }
         try parser.expectEnd()
+        let enclosingLoops = loopDepth
+        loopDepth = 0
         var (body, end) = try parseRequiredBody(until: ["endmacro"], opener: "macro", line: line)
+        loopDepth = enclosingLoops
         _ = end.parser.skip(name: name)
         try end.parser.expectEnd()
         return .macro(JinjaMacroDefinition(name: name, parameters: parameters, body: body), line: line)
