@@ -18,6 +18,15 @@ public final class JinjaCallable: @unchecked Sendable {
 
     init(_ kind: Kind) { self.kind = kind }
 
+    /// How Jinja prints it: namespaces with their attributes, macros with their name.
+    var pythonRepr: String {
+        switch kind {
+        case .namespace: "<Namespace \(JinjaValue.object(attributes).pythonRepr)>"
+        case let .macro(definition, _): "<Macro \(PythonFloatFormat.reprString(definition.name))>"
+        default: "<\(typeName)>"
+        }
+    }
+
     var typeName: String {
         switch kind {
         case .builtin: "builtin_function_or_method"

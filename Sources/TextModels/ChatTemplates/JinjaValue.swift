@@ -165,7 +165,7 @@ extension JinjaValue {
     /// Python `repr(value)`, used when containers are printed.
     var pythonRepr: String {
         switch self {
-        case .undefined: ""
+        case .undefined: "Undefined"
         case .none: "None"
         case let .bool(b): b ? "True" : "False"
         case let .int(i): String(i)
@@ -176,7 +176,7 @@ extension JinjaValue {
         case let .object(o):
             "{" + o.pairs.map { PythonFloatFormat.reprString($0.key) + ": " + $0.value.pythonRepr }
                 .joined(separator: ", ") + "}"
-        case let .callable(c): "<\(c.typeName)>"
+        case let .callable(c): c.pythonRepr
         }
     }
 }
