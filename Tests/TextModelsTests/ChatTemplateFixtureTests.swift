@@ -80,8 +80,11 @@ import Testing
              "chat_template": [{"name": "tool_use", "template": "tools"}, {"name": "default", "template": "{{ bos_token }}config{{ eos_token }}"}]}
             """#
         try Data(config.utf8).write(to: directory.appending(path: "tokenizer_config.json"))
+        // The legacy special_tokens_map.json only fills tokens the config lacks.
+        try Data(#"{"eos_token": "<other>", "unk_token": {"content": "<unk>"}}"#.utf8)
+            .write(to: directory.appending(path: "special_tokens_map.json"))
         let fromConfig = try #require(try ChatTemplate.load(fromModelDirectory: directory))
-        #expect(fromConfig.specialTokens == ["bos_token": "<s>", "eos_token": "</s>"])
+        #expect(fromConfig.specialTokens == ["bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>"])
         #expect(try fromConfig.render(messages: [ChatMessage]()) == "<s>config</s>")
 
         try Data(#"{"chat_template": "json{{ eos_token }}"}"#.utf8).write(to: directory.appending(path: "chat_template.json"))
