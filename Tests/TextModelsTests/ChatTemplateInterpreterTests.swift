@@ -119,7 +119,7 @@ import Testing
             (1e-5, "1e-05"), (0.0001, "0.0001"), (123.456, "123.456"), (1.5e300, "1.5e+300"), (-0.0, "-0.0"),
             (.leastNonzeroMagnitude, "5e-324"), (.infinity, "inf"),
         ]
-        for (value, expected) in cases { #expect(PythonFloatFormat.repr(value) == expected, "\(value)") }
+        for (value, expected) in cases { #expect(PythonRepr.repr(value) == expected, "\(value)") }
     }
 
     @Test func jsonParserKeepsOrderAndTypes() throws {

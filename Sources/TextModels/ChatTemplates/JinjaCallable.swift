@@ -22,7 +22,7 @@ public final class JinjaCallable: @unchecked Sendable {
     var pythonRepr: String {
         switch kind {
         case .namespace: "<Namespace \(JinjaValue.object(attributes).pythonRepr)>"
-        case let .macro(definition, _): "<Macro \(PythonFloatFormat.reprString(definition.name))>"
+        case let .macro(definition, _): "<Macro \(PythonRepr.reprString(definition.name))>"
         default: "<\(typeName)>"
         }
     }

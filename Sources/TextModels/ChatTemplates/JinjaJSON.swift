@@ -47,7 +47,7 @@ extension JinjaValue {
             } else if d.isInfinite {
                 out += d < 0 ? "-Infinity" : "Infinity"
             } else {
-                out += PythonFloatFormat.repr(d)
+                out += PythonRepr.repr(d)
             }
         case let .string(s): out += Self.jsonQuoted(s, ensureASCII: ensureASCII)
         case let .array(items), let .tuple(items):
@@ -93,10 +93,10 @@ extension JinjaValue {
         let body = PythonText.escaped(s) { scalar in
             if let short = shortForms[scalar] { return short }
             guard scalar.value < 0x20 || (ensureASCII && scalar.value > 0x7E) else { return nil }
-            guard scalar.value > 0xFFFF else { return "\\u" + PythonFloatFormat.hex(scalar.value, width: 4) }
+            guard scalar.value > 0xFFFF else { return "\\u" + PythonRepr.hex(scalar.value, width: 4) }
             let v = scalar.value - 0x10000
-            return "\\u" + PythonFloatFormat.hex(0xD800 + (v >> 10), width: 4)
-                + "\\u" + PythonFloatFormat.hex(0xDC00 + (v & 0x3FF), width: 4)
+            return "\\u" + PythonRepr.hex(0xD800 + (v >> 10), width: 4)
+                + "\\u" + PythonRepr.hex(0xDC00 + (v & 0x3FF), width: 4)
         }
         return "\"" + body + "\""
     }

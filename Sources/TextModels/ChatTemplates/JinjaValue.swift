@@ -169,20 +169,20 @@ extension JinjaValue {
         case .none: "None"
         case let .bool(b): b ? "True" : "False"
         case let .int(i): String(i)
-        case let .double(d): PythonFloatFormat.repr(d)
-        case let .string(s): PythonFloatFormat.reprString(s)
+        case let .double(d): PythonRepr.repr(d)
+        case let .string(s): PythonRepr.reprString(s)
         case let .array(a): "[" + a.map(\.pythonRepr).joined(separator: ", ") + "]"
         case let .tuple(a): "(" + a.map(\.pythonRepr).joined(separator: ", ") + (a.count == 1 ? ",)" : ")")
         case let .object(o):
-            "{" + o.pairs.map { PythonFloatFormat.reprString($0.key) + ": " + $0.value.pythonRepr }
+            "{" + o.pairs.map { PythonRepr.reprString($0.key) + ": " + $0.value.pythonRepr }
                 .joined(separator: ", ") + "}"
         case let .callable(c): c.pythonRepr
         }
     }
 }
 
-/// Python's formatting of floats (`repr`) and strings (`repr`), which templates expose when they print them.
-enum PythonFloatFormat {
+/// Python's `repr` of floats and strings, which templates expose when they print values.
+enum PythonRepr {
     /// `repr(float)`: the shortest round-tripping digits, fixed notation for exponents in [-4, 16).
     static func repr(_ value: Double) -> String {
         if value.isNaN { return "nan" }
