@@ -247,6 +247,7 @@ INTERPRETER_CASES = {
     "scoping_macro_sees_later_globals": "{% macro m() %}{{ x }}{% endmacro %}{% set x = 3 %}{{ m() }}",
     "scoping_if_leaks_loop_does_not": "{% if true %}{% set z = 1 %}{% endif %}{% for i in [1] %}{% set z = z + 1 %}{{ z }}{% endfor %}{{ z }}{% for q in [1] %}{% endfor %}[{{ q }}]",
     "printing_objects": "{% set ns = namespace(a=1, b='x') %}{{ ns }}|{{ [missing, 1] }}|{% macro f() %}{% endmacro %}{{ f }}|{{ {'k': missing} }}|{{ namespace() }}",
+    "with_block": "{% set a = 1 %}{% with a = a + 1, b = a %}{{ a }}{{ b }}{% set c = 3 %}{% endwith %}{{ a }}[{{ c }}]{% with %}x{% endwith %}",
     "string_modulo": "{{ '%s' % 'x' }} {{ '%s-%d%%' % ('a', 7) }} {{ '%r' % 'q' }} {{ '%s' % [1] }} {{ '%i' % 3.7 }}",
     "string_format": "{{ '{}'.format(1) }} {{ '{0}{1}{0}'.format('a', 'b') }} {{ '{x} {{y}}'.format(x=none) }} {{ 'v{}'.format([1, 'a']) }}",
     "tojson_on_undefined_error": "{{ missing | tojson }}",

@@ -8,12 +8,12 @@
 ///
 /// Supported Jinja: `if`/`elif`/`else`; `for` with `loop.*` (`index`, `index0`, `revindex`, `first`, `last`,
 /// `length`, `previtem`, `nextitem`, `cycle`), `else`, an inline `if` filter, tuple unpacking, `break` and
-/// `continue`; `set` (also block `set` and `namespace()` attributes); `macro`; `filter` blocks;
+/// `continue`; `set` (also block `set` and `namespace()` attributes); `with`; `macro`; `filter` blocks;
 /// `generation`. Expressions with Python semantics for literals, tuples, attribute and item access, slices,
 /// arithmetic, `~`, comparisons, `in`, `and`/`or`/`not`, conditionals, `%` and `str.format` (plain fields).
 /// Jinja's common filters and tests, Python string/dict/list methods that do not mutate, and the globals
 /// `raise_exception`, `strftime_now`, `namespace`, `dict` and `range`.
-/// Not supported (an error names them): `include`/`import`/`extends`/`block`, `call`, `with`, `raw`,
+/// Not supported (an error names them): `include`/`import`/`extends`/`block`, `call`, `raw`,
 /// recursive loops, format specs, and the rarer filters (`groupby`, `batch`, `truncate`, …).
 public struct ChatTemplate: Sendable {
     /// The template source.

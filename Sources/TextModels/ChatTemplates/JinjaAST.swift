@@ -54,6 +54,8 @@ indirect enum JinjaNode: Sendable {
     case setBlock(String, body: [JinjaNode], filters: [(String, JinjaArguments)], line: Int)
     case macro(JinjaMacroDefinition, line: Int)
     case filterBlock(filters: [(String, JinjaArguments)], body: [JinjaNode], line: Int)
+    /// `{% with a = …, b = … %}`: names visible only inside the body.
+    case with([(String, JinjaExpression)], body: [JinjaNode], line: Int)
     /// `{% generation %}…{% endgeneration %}`: transformers uses it to mark assistant tokens; it renders its body.
     case generation([JinjaNode])
     case breakLoop(line: Int)

@@ -67,6 +67,12 @@ final class JinjaInterpreter {
                 value = try applyFilter(filter, to: value, arguments, scope: scope, line: line)
             }
             out += value.pythonString
+        case let .with(assignments, body, line):
+            // Values are computed in the enclosing scope, then bound together for the body.
+            let values = try assignments.map { try evaluate($0.1, scope: scope, line: line) }
+            let inner = JinjaScope(parent: scope)
+            for ((name, _), value) in zip(assignments, values) { inner.set(name, value) }
+            return try execute(body, scope: inner, into: &out)
         case let .generation(body):
             return try execute(body, scope: scope, into: &out)
         case .breakLoop:

@@ -84,6 +84,17 @@ struct JinjaParser {
             let (body, end) = try parseRequiredBody(until: ["endfilter"], opener: "filter", line: line)
             try end.parser.expectEnd()
             return .filterBlock(filters: filters, body: body, line: line)
+        case "with":
+            var assignments: [(String, JinjaExpression)] = []
+            while !parser.isAtEnd {
+                if !assignments.isEmpty { try parser.expect(op: ",") }
+                let name = try parser.expectName()
+                try parser.expect(op: "=")
+                assignments.append((name, try parser.parseExpression()))
+            }
+            let (body, end) = try parseRequiredBody(until: ["endwith"], opener: "with", line: line)
+            try end.parser.expectEnd()
+            return .with(assignments, body: body, line: line)
         case "generation":
             try parser.expectEnd()
             let (body, end) = try parseRequiredBody(until: ["endgeneration"], opener: "generation", line: line)
