@@ -1,0 +1,335 @@
+// SGEMM driver: BLIS-style blocking (NC columns of B, KC depth, MC rows of A) around the active
+// path's micro-kernel, with packed operands and work split over the thread pool. Small M goes to the
+// streaming matrix-vector kernels instead, since packing would double the memory traffic there.
+#include "gk_internal.h"
+#include <stdlib.h>
+#include <string.h>
+
+enum { GK_SRC_F32 = 0, GK_SRC_F16 = 1, GK_SRC_BF16 = 2 };
+enum { GK_SMALL_M = 4 };
+/// Below this many multiply-adds the pool's dispatch costs more than it saves.
+#define GK_PARALLEL_MIN_FMAS (96L * 96L * 96L)
+
+/// Matrix operand: element (r, c) of op(X) is X[c*ld + r] when trans, else X[r*ld + c].
+typedef struct {
+    const void *p;
+    long ld;
+    int trans, type;
+} gk_operand;
+
+typedef struct {
+    const gk_kernel_table *t;
+    gk_operand A, B;
+    long M, N, K;
+    float alpha, beta;
+    float *C;
+    long ldc;
+    // Current block.
+    long jc, nc, pc, kc, mc;
+    float beta_block;
+    float *apack, *bpack;
+    long mblocks, nsplit, npanels;
+} gk_gemm_ctx;
+
+void gk_store_tile(const float *acc, long ldacc, float *c, long ldc, float alpha, float beta, long m, long n) {
+    for (long i = 0; i < m; i++) {
+        const float *a = acc + i * ldacc;
+        float *ci = c + i * ldc;
+        if (beta == 0.0f)
+            for (long j = 0; j < n; j++) ci[j] = alpha * a[j];
+        else if (beta == 1.0f)
+            for (long j = 0; j < n; j++) ci[j] += alpha * a[j];
+        else
+            for (long j = 0; j < n; j++) ci[j] = alpha * a[j] + beta * ci[j];
+    }
+}
+
+static void scale_c(float *c, long ldc, long m, long n, float beta) {
+    for (long i = 0; i < m; i++) {
+        float *ci = c + i * ldc;
+        if (beta == 0.0f) memset(ci, 0, sizeof(float) * (size_t)n);
+        else if (beta != 1.0f)
+            for (long j = 0; j < n; j++) ci[j] *= beta;
+    }
+}
+
+static void *alloc_floats(long count) {
+    size_t bytes = ((size_t)count * sizeof(float) + 63) & ~(size_t)63;
+    return aligned_alloc(64, bytes ? bytes : 64);
+}
+
+// MARK: Packing
+
+/// A panel p of MR rows: dst[k*MR + r] = op(A)[i0 + p*MR + r, pc + k], zero beyond M.
+static void pack_a_task(void *vctx, long begin, long end) {
+    gk_gemm_ctx *g = vctx;
+    const long mr = g->t->mr, kc = g->kc, pc = g->pc, lda = g->A.ld;
+    const float *A = g->A.p;
+    for (long p = begin; p < end; p++) {
+        float *dst = g->apack + p * mr * kc;
+        long i0 = p * mr, rows = g->M - i0 < mr ? g->M - i0 : mr;
+        if (g->A.trans) {
+            for (long k = 0; k < kc; k++) {
+                const float *src = A + (pc + k) * lda + i0;
+                float *d = dst + k * mr;
+                long r = 0;
+                for (; r < rows; r++) d[r] = src[r];
+                for (; r < mr; r++) d[r] = 0.0f;
+            }
+        } else {
+            for (long r = 0; r < rows; r++) {
+                const float *src = A + (i0 + r) * lda + pc;
+                for (long k = 0; k < kc; k++) dst[k * mr + r] = src[k];
+            }
+            for (long r = rows; r < mr; r++)
+                for (long k = 0; k < kc; k++) dst[k * mr + r] = 0.0f;
+        }
+    }
+}
+
+/// B panel p of NR columns: dst[k*NR + c] = op(B)[pc + k, jc + p*NR + c], zero beyond N.
+static void pack_b_task(void *vctx, long begin, long end) {
+    gk_gemm_ctx *g = vctx;
+    const long nr = g->t->nr, kc = g->kc, pc = g->pc, ldb = g->B.ld;
+    float tmp[512];
+    for (long p = begin; p < end; p++) {
+        float *dst = g->bpack + p * nr * kc;
+        long j0 = g->jc + p * nr, cols = g->N - j0 < nr ? g->N - j0 : nr;
+        if (!g->B.trans) {
+            const float *B = g->B.p;
+            for (long k = 0; k < kc; k++) {
+                const float *src = B + (pc + k) * ldb + j0;
+                float *d = dst + k * nr;
+                long c = 0;
+                for (; c < cols; c++) d[c] = src[c];
+                for (; c < nr; c++) d[c] = 0.0f;
+            }
+            continue;
+        }
+        for (long c = 0; c < cols; c++) {
+            const float *row;
+            if (g->B.type == GK_SRC_F32) {
+                row = (const float *)g->B.p + (j0 + c) * ldb + pc;
+            } else {
+                // Widen the 16-bit row segment with the vector converter, then scatter into the panel.
+                const uint16_t *src = (const uint16_t *)g->B.p + (j0 + c) * ldb + pc;
+                if (g->B.type == GK_SRC_F16) g->t->f16_to_f32(src, tmp, kc);
+                else g->t->bf16_to_f32(src, tmp, kc);
+                row = tmp;
+            }
+            for (long k = 0; k < kc; k++) dst[k * nr + c] = row[k];
+        }
+        for (long c = cols; c < nr; c++)
+            for (long k = 0; k < kc; k++) dst[k * nr + c] = 0.0f;
+    }
+}
+
+// MARK: Macro-kernel
+
+/// Task t covers row block t / nsplit and a contiguous share (t % nsplit) of the B panels.
+static void compute_task(void *vctx, long begin, long end) {
+    gk_gemm_ctx *g = vctx;
+    const long mr = g->t->mr, nr = g->t->nr, kc = g->kc;
+    for (long t = begin; t < end; t++) {
+        long mb = t / g->nsplit, ns = t % g->nsplit;
+        long p0 = ns * g->npanels / g->nsplit, p1 = (ns + 1) * g->npanels / g->nsplit;
+        long i_begin = mb * g->mc, i_end = i_begin + g->mc < g->M ? i_begin + g->mc : g->M;
+        for (long p = p0; p < p1; p++) {
+            long j = g->jc + p * nr, n = g->N - j < nr ? g->N - j : nr;
+            const float *bp = g->bpack + p * nr * kc;
+            for (long i = i_begin; i < i_end; i += mr) {
+                long m = i_end - i < mr ? i_end - i : mr;
+                g->t->ukernel(kc, g->apack + (i / mr) * mr * kc, bp, g->C + i * g->ldc + j, g->ldc,
+                              g->alpha, g->beta_block, m, n);
+            }
+        }
+    }
+}
+
+static void run(long n, long grain, int parallel, gk_range_fn fn, void *ctx) {
+    if (parallel) gk_parallel_for(n, grain, fn, ctx);
+    else if (n > 0) fn(ctx, 0, n);
+}
+
+static void gemm_packed(const gk_kernel_table *t, gk_operand A, gk_operand B, long M, long N, long K,
+                        float alpha, float beta, float *C, long ldc) {
+    gk_gemm_ctx g = {.t = t, .A = A, .B = B, .M = M, .N = N, .K = K, .alpha = alpha, .beta = beta,
+                     .C = C, .ldc = ldc};
+    int threads = gk_get_num_threads();
+    int parallel = threads > 1 && M * N * K >= GK_PARALLEL_MIN_FMAS;
+    long kc_max = K < t->kc ? K : t->kc;
+    long nc_max = N < t->nc ? N : t->nc;
+    long mpad = (M + t->mr - 1) / t->mr * t->mr;
+    long npad = (nc_max + t->nr - 1) / t->nr * t->nr;
+    g.apack = alloc_floats(mpad * kc_max);
+    g.bpack = alloc_floats(npad * kc_max);
+    if (!g.apack || !g.bpack) {   // out of memory: fall back to unpacked scalar loops rather than crash
+        free(g.apack); free(g.bpack);
+        for (long i = 0; i < M; i++)
+            for (long j = 0; j < N; j++) {
+                double s = 0;
+                for (long k = 0; k < K; k++) {
+                    float a = A.trans ? ((const float *)A.p)[k * A.ld + i] : ((const float *)A.p)[i * A.ld + k];
+                    float b;
+                    long bi = B.trans ? j * B.ld + k : k * B.ld + j;
+                    if (B.type == GK_SRC_F32) b = ((const float *)B.p)[bi];
+                    else if (B.type == GK_SRC_F16) b = gk_f16_to_f32_scalar(((const uint16_t *)B.p)[bi]);
+                    else b = gk_bf16_to_f32_scalar(((const uint16_t *)B.p)[bi]);
+                    s += (double)a * b;
+                }
+                float *c = C + i * ldc + j;
+                *c = alpha * (float)s + (beta == 0.0f ? 0.0f : beta * *c);
+            }
+        return;
+    }
+    // Even out the row blocks so the last one is not a sliver.
+    long nmb = (M + t->mc - 1) / t->mc;
+    g.mc = ((M + nmb - 1) / nmb + t->mr - 1) / t->mr * t->mr;
+    g.mblocks = (M + g.mc - 1) / g.mc;
+
+    for (g.jc = 0; g.jc < N; g.jc += t->nc) {
+        g.nc = N - g.jc < t->nc ? N - g.jc : t->nc;
+        g.npanels = (g.nc + t->nr - 1) / t->nr;
+        g.nsplit = 1;
+        if (parallel && g.mblocks < 2L * threads) {
+            g.nsplit = (2L * threads + g.mblocks - 1) / g.mblocks;
+            if (g.nsplit > g.npanels) g.nsplit = g.npanels;
+        }
+        for (g.pc = 0; g.pc < K; g.pc += t->kc) {
+            g.kc = K - g.pc < t->kc ? K - g.pc : t->kc;
+            g.beta_block = g.pc == 0 ? beta : 1.0f;
+            run(g.npanels, 4, parallel, pack_b_task, &g);
+            run(mpad / t->mr, 8, parallel, pack_a_task, &g);
+            run(g.mblocks * g.nsplit, 1, parallel, compute_task, &g);
+        }
+    }
+    free(g.apack);
+    free(g.bpack);
+}
+
+// MARK: Small M (matrix-vector)
+
+typedef struct {
+    const gk_kernel_table *t;
+    long M, N, K;
+    const float *A;
+    long lda;
+    gk_operand B;
+    float alpha, beta;
+    const float *bias;  ///< linear only: added after the product
+    float *C;
+    long ldc;
+} gk_small_ctx;
+
+enum { GK_DOT_BLOCK = 64, GK_AXPY_BLOCK = 256 };
+
+/// W stored [N,K] (op(B) = Wᵀ): each row of W is read once and dotted with all M rows of A.
+static void small_dot_task(void *vctx, long begin, long end) {
+    gk_small_ctx *s = vctx;
+    gk_dot_rows_fn dot = s->B.type == GK_SRC_F32 ? s->t->dot_f32 : s->B.type == GK_SRC_F16 ? s->t->dot_f16 : s->t->dot_bf16;
+    size_t esize = s->B.type == GK_SRC_F32 ? 4 : 2;
+    float acc[GK_SMALL_M * GK_DOT_BLOCK];
+    for (long j = begin; j < end; j += GK_DOT_BLOCK) {
+        long nw = end - j < GK_DOT_BLOCK ? end - j : GK_DOT_BLOCK;
+        const void *w = (const char *)s->B.p + (size_t)j * (size_t)s->B.ld * esize;
+        dot(s->M, nw, s->K, s->A, s->lda, w, s->B.ld, acc, GK_DOT_BLOCK);
+        if (s->bias) {
+            for (long r = 0; r < s->M; r++)
+                for (long c = 0; c < nw; c++) s->C[r * s->ldc + j + c] = acc[r * GK_DOT_BLOCK + c] + s->bias[j + c];
+        } else {
+            gk_store_tile(acc, GK_DOT_BLOCK, s->C + j, s->ldc, s->alpha, s->beta, s->M, nw);
+        }
+    }
+}
+
+/// B stored [K,N]: rows of B are streamed once, each scaled into the M accumulator rows.
+static void small_axpy_task(void *vctx, long begin, long end) {
+    gk_small_ctx *s = vctx;
+    float acc[GK_SMALL_M * GK_AXPY_BLOCK];
+    for (long j = begin; j < end; j += GK_AXPY_BLOCK) {
+        long n = end - j < GK_AXPY_BLOCK ? end - j : GK_AXPY_BLOCK;
+        s->t->axpy_rows(s->M, n, s->K, s->A, s->lda, (const float *)s->B.p + j, s->B.ld, acc);
+        gk_store_tile(acc, n, s->C + j, s->ldc, s->alpha, s->beta, s->M, n);
+    }
+}
+
+static void gemm_small_m(gk_small_ctx *s) {
+    int parallel = gk_get_num_threads() > 1 && s->N * s->K >= 64L * 1024;
+    if (s->B.trans) {
+        long grain = (16384 + s->K - 1) / s->K;   // about 64 KB of f32 weights per chunk
+        grain = (grain + GK_DOT_BLOCK - 1) / GK_DOT_BLOCK * GK_DOT_BLOCK;
+        run(s->N, grain, parallel, small_dot_task, s);
+    } else {
+        run(s->N, GK_AXPY_BLOCK, parallel, small_axpy_task, s);
+    }
+}
+
+// MARK: Entry points
+
+void gk_sgemm(int transA, int transB, long M, long N, long K, float alpha,
+              const float *A, long lda, const float *B, long ldb,
+              float beta, float *C, long ldc) {
+    if (M <= 0 || N <= 0) return;
+    if (K <= 0 || alpha == 0.0f) { scale_c(C, ldc, M, N, beta); return; }
+    const gk_kernel_table *t = gk_table();
+    gk_operand opB = {B, ldb, transB != 0, GK_SRC_F32};
+    if (M <= GK_SMALL_M) {
+        float *abuf = NULL;
+        const float *a = A;
+        long la = lda;
+        if (transA) {   // gather the few columns of A into rows; O(M*K), negligible next to B
+            abuf = alloc_floats(M * K);
+            if (abuf) {
+                for (long i = 0; i < M; i++)
+                    for (long k = 0; k < K; k++) abuf[i * K + k] = A[k * lda + i];
+                a = abuf;
+                la = K;
+            }
+        }
+        if (!transA || abuf) {
+            gk_small_ctx s = {t, M, N, K, a, la, opB, alpha, beta, NULL, C, ldc};
+            gemm_small_m(&s);
+            free(abuf);
+            return;
+        }
+    }
+    gk_operand opA = {A, lda, transA != 0, GK_SRC_F32};
+    gemm_packed(t, opA, opB, M, N, K, alpha, beta, C, ldc);
+}
+
+static void linear(long M, long N, long K, const float *A, long lda, const void *W, long ldw, int type,
+                   const float *bias, float *C, long ldc) {
+    if (M <= 0 || N <= 0) return;
+    const gk_kernel_table *t = gk_table();
+    gk_operand opB = {W, ldw, 1, type};
+    if (K <= 0) {
+        for (long i = 0; i < M; i++)
+            for (long j = 0; j < N; j++) C[i * ldc + j] = bias ? bias[j] : 0.0f;
+        return;
+    }
+    if (M <= GK_SMALL_M) {
+        gk_small_ctx s = {t, M, N, K, A, lda, opB, 1.0f, 0.0f, bias, C, ldc};
+        gemm_small_m(&s);
+        return;
+    }
+    float beta = 0.0f;
+    if (bias) {
+        for (long i = 0; i < M; i++) memcpy(C + i * ldc, bias, sizeof(float) * (size_t)N);
+        beta = 1.0f;
+    }
+    gk_operand opA = {A, lda, 0, GK_SRC_F32};
+    gemm_packed(t, opA, opB, M, N, K, 1.0f, beta, C, ldc);
+}
+
+void gk_linear_f32w(long M, long N, long K, const float *A, long lda, const float *W, long ldw,
+                    const float *bias, float *C, long ldc) {
+    linear(M, N, K, A, lda, W, ldw, GK_SRC_F32, bias, C, ldc);
+}
+void gk_linear_f16w(long M, long N, long K, const float *A, long lda, const uint16_t *W, long ldw,
+                    const float *bias, float *C, long ldc) {
+    linear(M, N, K, A, lda, W, ldw, GK_SRC_F16, bias, C, ldc);
+}
+void gk_linear_bf16w(long M, long N, long K, const float *A, long lda, const uint16_t *W, long ldw,
+                     const float *bias, float *C, long ldc) {
+    linear(M, N, K, A, lda, W, ldw, GK_SRC_BF16, bias, C, ldc);
+}

@@ -1,0 +1,66 @@
+// Private interface between the kernel driver files and the per-instruction-set files.
+// Each per-ISA file fills one gk_kernel_table; drivers fetch the active one with gk_table().
+#ifndef GK_INTERNAL_H
+#define GK_INTERNAL_H
+#include <stdint.h>
+#include "gen_kernels.h"
+
+/// Micro-kernel: acc[mr x nr] = Σ_k a[k*mr + i] * b[k*nr + j] over packed panels, then
+/// C[i,j] = alpha*acc + beta*C for i < m, j < n (beta == 0: C is write-only).
+typedef void (*gk_ukernel_fn)(long kc, const float *a, const float *b, float *c, long ldc,
+                              float alpha, float beta, long m, long n);
+
+/// Dot-product rows: out[r*ldo + j] = Σ_k A[r*lda + k] * W[j*ldw + k] for r < m (m <= 4), j < nw.
+/// The W element type is fixed per function (f32, f16 bits or bf16 bits).
+typedef void (*gk_dot_rows_fn)(long m, long nw, long k, const float *a, long lda,
+                               const void *w, long ldw, float *out, long ldo);
+
+/// Rank-update rows for a small M with B stored [K,N]: acc[r*n + j] = Σ_k A[r*lda + k] * B[k*ldb + j]
+/// for r < m (m <= 4), j < n. acc is overwritten.
+typedef void (*gk_axpy_rows_fn)(long m, long n, long k, const float *a, long lda,
+                                const float *b, long ldb, float *acc);
+
+typedef void (*gk_cvt_from16_fn)(const uint16_t *src, float *dst, long n);
+typedef void (*gk_cvt_to16_fn)(const float *src, uint16_t *dst, long n);
+
+typedef struct {
+    int mr, nr;          ///< micro-tile
+    long kc, mc, nc;     ///< cache blocks (mc multiple of mr, nc multiple of nr)
+    gk_ukernel_fn ukernel;
+    gk_dot_rows_fn dot_f32, dot_f16, dot_bf16;
+    gk_axpy_rows_fn axpy_rows;
+    gk_cvt_from16_fn f16_to_f32, bf16_to_f32;
+    gk_cvt_to16_fn f32_to_f16, f32_to_bf16;
+} gk_kernel_table;
+
+/// Table of the active path (read once per kernel call so a concurrent gk_force_isa cannot mix paths).
+const gk_kernel_table *gk_table(void);
+
+extern const gk_kernel_table gk_table_scalar;
+#if defined(__x86_64__)
+extern const gk_kernel_table gk_table_avx2;
+extern const gk_kernel_table gk_table_avx512;
+// AVX2 kernels the AVX-512 table reuses where wider vectors gain nothing (memory-bound loops).
+void gk_avx2_dot_f32(long m, long nw, long k, const float *a, long lda, const void *w, long ldw, float *out, long ldo);
+void gk_avx2_dot_f16(long m, long nw, long k, const float *a, long lda, const void *w, long ldw, float *out, long ldo);
+void gk_avx2_dot_bf16(long m, long nw, long k, const float *a, long lda, const void *w, long ldw, float *out, long ldo);
+void gk_avx2_axpy_rows(long m, long n, long k, const float *a, long lda, const float *b, long ldb, float *acc);
+void gk_avx2_f16_to_f32(const uint16_t *src, float *dst, long n);
+void gk_avx2_f32_to_f16(const float *src, uint16_t *dst, long n);
+void gk_avx2_bf16_to_f32(const uint16_t *src, float *dst, long n);
+void gk_avx2_f32_to_bf16(const float *src, uint16_t *dst, long n);
+#endif
+#if defined(__aarch64__)
+extern const gk_kernel_table gk_table_neon;
+#endif
+
+/// Portable scalar conversions (also used for tails by the vector paths).
+float gk_f16_to_f32_scalar(uint16_t h);
+uint16_t gk_f32_to_f16_scalar(float f);
+float gk_bf16_to_f32_scalar(uint16_t h);
+uint16_t gk_f32_to_bf16_scalar(float f);
+
+/// Applies C = alpha*acc + beta*C over an m x n tile from a row-major accumulator with row stride ldacc.
+void gk_store_tile(const float *acc, long ldacc, float *c, long ldc, float alpha, float beta, long m, long n);
+
+#endif

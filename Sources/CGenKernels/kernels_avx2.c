@@ -1,0 +1,213 @@
+// x86-64 AVX2 + FMA + F16C kernels. Compiled for that target function by function (no global flags),
+// and only called after cpu.c has confirmed the CPU and OS support it.
+#if defined(__x86_64__)
+#include "gk_internal.h"
+#include <immintrin.h>
+
+#pragma clang attribute push(__attribute__((target("avx2,fma,f16c"))), apply_to = function)
+
+enum { MR = 6, NR = 16 };
+
+#define GK_INLINE static inline __attribute__((always_inline))
+
+GK_INLINE __m256 store_mix(__m256 acc, float *c, __m256 va, __m256 vb, float beta) {
+    if (beta == 0.0f) return _mm256_mul_ps(acc, va);
+    if (beta == 1.0f) return _mm256_fmadd_ps(acc, va, _mm256_loadu_ps(c));
+    return _mm256_fmadd_ps(acc, va, _mm256_mul_ps(vb, _mm256_loadu_ps(c)));
+}
+
+/// 6x16 tile: 12 accumulators, two B vectors and one broadcast A value fill the 16 ymm registers.
+static void ukernel_avx2(long kc, const float *a, const float *b, float *c, long ldc,
+                         float alpha, float beta, long m, long n) {
+    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+    __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+    for (long i = 0; i < m; i++) _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
+#pragma clang loop unroll_count(4)
+    for (long k = 0; k < kc; k++) {
+        __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8), av;
+        _mm_prefetch((const char *)(a + 64), _MM_HINT_T0);
+        av = _mm256_broadcast_ss(a + 0); c00 = _mm256_fmadd_ps(av, b0, c00); c01 = _mm256_fmadd_ps(av, b1, c01);
+        av = _mm256_broadcast_ss(a + 1); c10 = _mm256_fmadd_ps(av, b0, c10); c11 = _mm256_fmadd_ps(av, b1, c11);
+        av = _mm256_broadcast_ss(a + 2); c20 = _mm256_fmadd_ps(av, b0, c20); c21 = _mm256_fmadd_ps(av, b1, c21);
+        av = _mm256_broadcast_ss(a + 3); c30 = _mm256_fmadd_ps(av, b0, c30); c31 = _mm256_fmadd_ps(av, b1, c31);
+        av = _mm256_broadcast_ss(a + 4); c40 = _mm256_fmadd_ps(av, b0, c40); c41 = _mm256_fmadd_ps(av, b1, c41);
+        av = _mm256_broadcast_ss(a + 5); c50 = _mm256_fmadd_ps(av, b0, c50); c51 = _mm256_fmadd_ps(av, b1, c51);
+        a += MR;
+        b += NR;
+    }
+    __m256 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+    if (m == MR && n == NR) {
+        __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+        for (int i = 0; i < MR; i++) {
+            float *ci = c + i * ldc;
+            __m256 r0 = store_mix(acc[i][0], ci, va, vb, beta);
+            __m256 r1 = store_mix(acc[i][1], ci + 8, va, vb, beta);
+            _mm256_storeu_ps(ci, r0);
+            _mm256_storeu_ps(ci + 8, r1);
+        }
+        return;
+    }
+    float tmp[MR * NR];
+    for (int i = 0; i < MR; i++) {
+        _mm256_storeu_ps(tmp + i * NR, acc[i][0]);
+        _mm256_storeu_ps(tmp + i * NR + 8, acc[i][1]);
+    }
+    gk_store_tile(tmp, NR, c, ldc, alpha, beta, m, n);
+}
+
+GK_INLINE float hsum(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+GK_INLINE __m256 load8_f32(const void *w, long q) { return _mm256_loadu_ps((const float *)w + q); }
+GK_INLINE __m256 load8_f16(const void *w, long q) {
+    return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)w + q)));
+}
+GK_INLINE __m256 load8_bf16(const void *w, long q) {
+    __m256i x = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)((const uint16_t *)w + q)));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(x, 16));
+}
+GK_INLINE float load1_f32(const void *w, long q) { return ((const float *)w)[q]; }
+GK_INLINE float load1_f16(const void *w, long q) { return gk_f16_to_f32_scalar(((const uint16_t *)w)[q]); }
+GK_INLINE float load1_bf16(const void *w, long q) { return gk_bf16_to_f32_scalar(((const uint16_t *)w)[q]); }
+
+/// R rows of A against J rows of W; R*J accumulators. R and J are literals at every call, so the
+/// loops over them unroll and the accumulators stay in registers.
+#define GK_DOT_BLOCK_FN(name, esize, load8, load1)                                                       \
+    GK_INLINE void name(int R, int J, long k, const float *a, long lda, const char *w, long ldw,         \
+                        float *out, long ldo) {                                                          \
+        __m256 acc[2][4];                                                                                \
+        for (int r = 0; r < R; r++)                                                                      \
+            for (int j = 0; j < J; j++) acc[r][j] = _mm256_setzero_ps();                                 \
+        long q = 0;                                                                                      \
+        for (; q + 8 <= k; q += 8) {                                                                     \
+            __m256 wv[4];                                                                                \
+            for (int j = 0; j < J; j++) wv[j] = load8(w + j * ldw * esize, q);                           \
+            for (int r = 0; r < R; r++) {                                                                \
+                __m256 av = _mm256_loadu_ps(a + r * lda + q);                                            \
+                for (int j = 0; j < J; j++) acc[r][j] = _mm256_fmadd_ps(av, wv[j], acc[r][j]);           \
+            }                                                                                            \
+        }                                                                                                \
+        for (int r = 0; r < R; r++)                                                                      \
+            for (int j = 0; j < J; j++) {                                                                \
+                float s = hsum(acc[r][j]);                                                               \
+                for (long t = q; t < k; t++) s += a[r * lda + t] * load1(w + j * ldw * esize, t);        \
+                out[r * ldo + j] = s;                                                                    \
+            }                                                                                            \
+    }
+
+#define GK_DOT_ROWS_FN(name, block)                                                                      \
+    void name(long m, long nw, long k, const float *a, long lda, const void *wv, long ldw,        \
+                     float *out, long ldo) {                                                             \
+        const char *w = wv;                                                                              \
+        const long esz = (long)sizeof(*(block##_elem *)0);                                               \
+        long j = 0;                                                                                      \
+        for (; j + 4 <= nw; j += 4) {                                                                    \
+            const char *wj = w + j * ldw * esz;                                                          \
+            long r = 0;                                                                                  \
+            for (; r + 2 <= m; r += 2) block(2, 4, k, a + r * lda, lda, wj, ldw, out + r * ldo + j, ldo); \
+            if (r < m) block(1, 4, k, a + r * lda, lda, wj, ldw, out + r * ldo + j, ldo);                \
+        }                                                                                                \
+        for (; j < nw; j++) {                                                                            \
+            const char *wj = w + j * ldw * esz;                                                          \
+            long r = 0;                                                                                  \
+            for (; r + 2 <= m; r += 2) block(2, 1, k, a + r * lda, lda, wj, ldw, out + r * ldo + j, ldo); \
+            if (r < m) block(1, 1, k, a + r * lda, lda, wj, ldw, out + r * ldo + j, ldo);                \
+        }                                                                                                \
+    }
+
+typedef float dot_block_f32_elem;
+typedef uint16_t dot_block_f16_elem;
+typedef uint16_t dot_block_bf16_elem;
+GK_DOT_BLOCK_FN(dot_block_f32, 4, load8_f32, load1_f32)
+GK_DOT_BLOCK_FN(dot_block_f16, 2, load8_f16, load1_f16)
+GK_DOT_BLOCK_FN(dot_block_bf16, 2, load8_bf16, load1_bf16)
+GK_DOT_ROWS_FN(gk_avx2_dot_f32, dot_block_f32)
+GK_DOT_ROWS_FN(gk_avx2_dot_f16, dot_block_f16)
+GK_DOT_ROWS_FN(gk_avx2_dot_bf16, dot_block_bf16)
+
+/// acc[r, :] = Σ_q A[r, q] · B[q, :], four rows of B per pass so each accumulator load/store serves 4 FMAs.
+void gk_avx2_axpy_rows(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
+                           float *acc) {
+    for (long i = 0; i < m * n; i++) acc[i] = 0.0f;
+    long q = 0;
+    for (; q + 4 <= k; q += 4) {
+        const float *b0 = b + q * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
+        for (long r = 0; r < m; r++) {
+            const float *ar = a + r * lda + q;
+            __m256 s0 = _mm256_set1_ps(ar[0]), s1 = _mm256_set1_ps(ar[1]);
+            __m256 s2 = _mm256_set1_ps(ar[2]), s3 = _mm256_set1_ps(ar[3]);
+            float *cr = acc + r * n;
+            long j = 0;
+            for (; j + 8 <= n; j += 8) {
+                __m256 c = _mm256_loadu_ps(cr + j);
+                c = _mm256_fmadd_ps(s0, _mm256_loadu_ps(b0 + j), c);
+                c = _mm256_fmadd_ps(s1, _mm256_loadu_ps(b1 + j), c);
+                c = _mm256_fmadd_ps(s2, _mm256_loadu_ps(b2 + j), c);
+                c = _mm256_fmadd_ps(s3, _mm256_loadu_ps(b3 + j), c);
+                _mm256_storeu_ps(cr + j, c);
+            }
+            for (; j < n; j++) cr[j] += ar[0] * b0[j] + ar[1] * b1[j] + ar[2] * b2[j] + ar[3] * b3[j];
+        }
+    }
+    for (; q < k; q++) {
+        const float *bq = b + q * ldb;
+        for (long r = 0; r < m; r++) {
+            float s = a[r * lda + q];
+            for (long j = 0; j < n; j++) acc[r * n + j] += s * bq[j];
+        }
+    }
+}
+
+void gk_avx2_f16_to_f32(const uint16_t *s, float *d, long n) {
+    long i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(d + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(s + i))));
+    for (; i < n; i++) d[i] = gk_f16_to_f32_scalar(s[i]);
+}
+
+void gk_avx2_f32_to_f16(const float *s, uint16_t *d, long n) {
+    long i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm_storeu_si128((__m128i *)(d + i), _mm256_cvtps_ph(_mm256_loadu_ps(s + i), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    for (; i < n; i++) d[i] = gk_f32_to_f16_scalar(s[i]);
+}
+
+void gk_avx2_bf16_to_f32(const uint16_t *s, float *d, long n) {
+    long i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(d + i, load8_bf16(s, i));
+    for (; i < n; i++) d[i] = gk_bf16_to_f32_scalar(s[i]);
+}
+
+/// Round to nearest even by adding 0x7fff plus the kept LSB; NaNs instead get the quiet bit so they stay NaN.
+void gk_avx2_f32_to_bf16(const float *s, uint16_t *d, long n) {
+    const __m256i one = _mm256_set1_epi32(1), bias = _mm256_set1_epi32(0x7fff);
+    const __m256i abs_mask = _mm256_set1_epi32(0x7fffffff), inf = _mm256_set1_epi32(0x7f800000);
+    const __m256i quiet = _mm256_set1_epi32(0x40);
+    long i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256i x = _mm256_castps_si256(_mm256_loadu_ps(s + i));
+        __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(x, 16), one);
+        __m256i rounded = _mm256_srli_epi32(_mm256_add_epi32(_mm256_add_epi32(x, bias), lsb), 16);
+        __m256i nan = _mm256_cmpgt_epi32(_mm256_and_si256(x, abs_mask), inf);
+        __m256i qnan = _mm256_or_si256(_mm256_srli_epi32(x, 16), quiet);
+        __m256i r = _mm256_blendv_epi8(rounded, qnan, nan);
+        __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi32(r, r), 0x08);
+        _mm_storeu_si128((__m128i *)(d + i), _mm256_castsi256_si128(packed));
+    }
+    for (; i < n; i++) d[i] = gk_f32_to_bf16_scalar(s[i]);
+}
+
+#pragma clang attribute pop
+
+const gk_kernel_table gk_table_avx2 = {
+    .mr = MR, .nr = NR, .kc = 256, .mc = 144, .nc = 4080,
+    .ukernel = ukernel_avx2,
+    .dot_f32 = gk_avx2_dot_f32, .dot_f16 = gk_avx2_dot_f16, .dot_bf16 = gk_avx2_dot_bf16,
+    .axpy_rows = gk_avx2_axpy_rows,
+    .f16_to_f32 = gk_avx2_f16_to_f32, .bf16_to_f32 = gk_avx2_bf16_to_f32,
+    .f32_to_f16 = gk_avx2_f32_to_f16, .f32_to_bf16 = gk_avx2_f32_to_bf16,
+};
+#endif

@@ -1,0 +1,293 @@
+// Public entry points of gk_ops.h: pick the row-kernel table for the active instruction set, split work
+// over the thread pool, and hold the layout loops (broadcasting, im2col, rotary, attention blocking) that
+// need no SIMD of their own.
+#include "gen_kernels.h"
+#include "ops_table.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const gk_ops_table *ops(void) {
+    switch (gk_active_isa()) {
+#if defined(__x86_64__) || defined(_M_X64)
+    case GK_ISA_AVX2: return &gk_ops_avx2;
+    case GK_ISA_AVX512: return &gk_ops_avx512;
+#endif
+#if defined(__aarch64__)
+    case GK_ISA_NEON: return &gk_ops_neon;
+#endif
+    default: return &gk_ops_portable;
+    }
+}
+
+/// Work items are split so each chunk carries at least this many elements; below it threads cost more than they save.
+static const long kElementsPerTask = 16384;
+
+static long grain_for(long elements_per_item) {
+    long g = kElementsPerTask / (elements_per_item > 0 ? elements_per_item : 1);
+    return g > 0 ? g : 1;
+}
+
+// MARK: Element-wise
+
+typedef struct { const gk_ops_table *t; gk_unary_op op; const float *x; float *y; long n; } unary_ctx;
+
+static void unary_range(void *p, long begin, long end) {
+    unary_ctx *c = p;
+    long lo = begin * kElementsPerTask, hi = end * kElementsPerTask;
+    if (hi > c->n) hi = c->n;
+    c->t->unary(c->op, c->x + lo, c->y + lo, hi - lo);
+}
+
+void gk_unary_f32(gk_unary_op op, const float *x, float *y, long n) {
+    if (n <= 0) return;
+    unary_ctx c = {ops(), op, x, y, n};
+    gk_parallel_for((n + kElementsPerTask - 1) / kElementsPerTask, 1, unary_range, &c);
+}
+
+typedef struct {
+    const gk_ops_table *t;
+    gk_binary_op op;
+    int rank;
+    const long *shape, *as, *bs;
+    const float *a, *b;
+    float *out;
+} binary_ctx;
+
+// Each work item is one row along the last axis; the outer index is decoded into a and b offsets.
+static void binary_range(void *p, long begin, long end) {
+    binary_ctx *c = p;
+    int r = c->rank;
+    long n = c->shape[r - 1], sa = c->as[r - 1], sb = c->bs[r - 1];
+    for (long row = begin; row < end; row++) {
+        long rem = row, ao = 0, bo = 0;
+        for (int axis = r - 2; axis >= 0; axis--) {
+            long i = rem % c->shape[axis];
+            rem /= c->shape[axis];
+            ao += i * c->as[axis];
+            bo += i * c->bs[axis];
+        }
+        const float *a = c->a + ao, *b = c->b + bo;
+        float *y = c->out + row * n;
+        if ((sa == 0 || sa == 1) && (sb == 0 || sb == 1) && (sa | sb)) {
+            c->t->binary(c->op, a, sa, b, sb, y, n);
+        } else {
+            for (long i = 0; i < n; i++) {
+                float x = a[i * sa], z = b[i * sb];
+                switch (c->op) {
+                case GK_BINARY_ADD: y[i] = x + z; break;
+                case GK_BINARY_SUB: y[i] = x - z; break;
+                case GK_BINARY_MUL: y[i] = x * z; break;
+                case GK_BINARY_DIV: y[i] = x / z; break;
+                }
+            }
+        }
+    }
+}
+
+void gk_binary_f32(gk_binary_op op, int rank, const long *shape,
+                   const float *a, const long *a_strides, const float *b, const long *b_strides, float *out) {
+    if (rank < 1 || rank > GK_BINARY_MAX_RANK) return;
+    long rows = 1;
+    for (int i = 0; i < rank - 1; i++) rows *= shape[i];
+    long n = shape[rank - 1];
+    if (rows <= 0 || n <= 0) return;
+    binary_ctx c = {ops(), op, rank, shape, a_strides, b_strides, a, b, out};
+    gk_parallel_for(rows, grain_for(n), binary_range, &c);
+}
+
+// MARK: Row normalisations
+
+typedef struct {
+    const gk_ops_table *t;
+    const float *x, *w, *b;
+    float *y;
+    long n;
+    float eps;
+    int kind;  // 0 softmax, 1 layer norm, 2 rms norm
+} rows_ctx;
+
+static void rows_range(void *p, long begin, long end) {
+    rows_ctx *c = p;
+    for (long r = begin; r < end; r++) {
+        const float *x = c->x + r * c->n;
+        float *y = c->y + r * c->n;
+        switch (c->kind) {
+        case 0: c->t->softmax_row(x, y, c->n); break;
+        case 1: c->t->layer_norm_row(x, y, c->n, c->w, c->b, c->eps); break;
+        default: c->t->rms_norm_row(x, y, c->n, c->w, c->eps); break;
+        }
+    }
+}
+
+static void run_rows(int kind, const float *x, float *y, long rows, long n, const float *w, const float *b, float eps) {
+    if (rows <= 0 || n <= 0) return;
+    rows_ctx c = {ops(), x, w, b, y, n, eps, kind};
+    gk_parallel_for(rows, grain_for(n), rows_range, &c);
+}
+
+void gk_softmax_rows_f32(const float *x, float *y, long rows, long n) { run_rows(0, x, y, rows, n, NULL, NULL, 0); }
+
+void gk_layer_norm_rows_f32(const float *x, float *y, long rows, long n, const float *weight, const float *bias, float eps) {
+    run_rows(1, x, y, rows, n, weight, bias, eps);
+}
+
+void gk_rms_norm_rows_f32(const float *x, float *y, long rows, long n, const float *weight, float eps) {
+    run_rows(2, x, y, rows, n, weight, NULL, eps);
+}
+
+void gk_channel_affine_f32(const float *x, float *y, long batches, long channels, long spatial,
+                           const float *weight, const float *bias) {
+    for (long b = 0; b < batches; b++)
+        for (long c = 0; c < channels; c++) {
+            const float *src = x + (b * channels + c) * spatial;
+            float *dst = y + (b * channels + c) * spatial;
+            float w = weight ? weight[c] : 1.0f, o = bias ? bias[c] : 0.0f;
+            for (long s = 0; s < spatial; s++) dst[s] = src[s] * w + o;
+        }
+}
+
+// MARK: Rotary embedding
+
+void gk_rope_f32(const float *x, float *y, long rows, long d, long positions, long rotary,
+                 const float *cos, const float *sin, int interleaved) {
+    long half = rotary / 2;
+    for (long r = 0; r < rows; r++) {
+        const float *xr = x + r * d, *c = cos + (r % positions) * rotary, *s = sin + (r % positions) * rotary;
+        float *yr = y + r * d;
+        if (interleaved) {
+            for (long i = 0; i < half; i++) {
+                float a = xr[2 * i], b = xr[2 * i + 1];
+                yr[2 * i] = a * c[2 * i] - b * s[2 * i];
+                yr[2 * i + 1] = b * c[2 * i + 1] + a * s[2 * i + 1];
+            }
+        } else {
+            for (long i = 0; i < half; i++) {
+                float a = xr[i], b = xr[i + half];
+                yr[i] = a * c[i] - b * s[i];
+                yr[i + half] = b * c[i + half] + a * s[i + half];
+            }
+        }
+        if (y != x && d > rotary) memcpy(yr + rotary, xr + rotary, sizeof(float) * (size_t)(d - rotary));
+    }
+}
+
+// MARK: Convolution layout
+
+void gk_im2col_f32(const float *x, long channels, long height, long width, long kh, long kw,
+                   long stride_h, long stride_w, long pad_h, long pad_w, long dil_h, long dil_w,
+                   long out_h, long out_w, float *col) {
+    for (long c = 0; c < channels; c++)
+        for (long ki = 0; ki < kh; ki++)
+            for (long kj = 0; kj < kw; kj++) {
+                float *dst = col + ((c * kh + ki) * kw + kj) * out_h * out_w;
+                for (long oy = 0; oy < out_h; oy++) {
+                    long iy = oy * stride_h - pad_h + ki * dil_h;
+                    float *row = dst + oy * out_w;
+                    if (iy < 0 || iy >= height) { memset(row, 0, sizeof(float) * (size_t)out_w); continue; }
+                    const float *src = x + (c * height + iy) * width;
+                    for (long ox = 0; ox < out_w; ox++) {
+                        long ix = ox * stride_w - pad_w + kj * dil_w;
+                        row[ox] = (ix >= 0 && ix < width) ? src[ix] : 0.0f;
+                    }
+                }
+            }
+}
+
+void gk_col2im_add_f32(const float *col, long channels, long in_h, long in_w, long kh, long kw,
+                       long stride_h, long stride_w, long pad_h, long pad_w, long dil_h, long dil_w,
+                       long out_h, long out_w, float *y) {
+    for (long c = 0; c < channels; c++)
+        for (long ki = 0; ki < kh; ki++)
+            for (long kj = 0; kj < kw; kj++) {
+                const float *src = col + ((c * kh + ki) * kw + kj) * in_h * in_w;
+                for (long iy = 0; iy < in_h; iy++) {
+                    long oy = iy * stride_h - pad_h + ki * dil_h;
+                    if (oy < 0 || oy >= out_h) continue;
+                    float *dst = y + (c * out_h + oy) * out_w;
+                    for (long ix = 0; ix < in_w; ix++) {
+                        long ox = ix * stride_w - pad_w + kj * dil_w;
+                        if (ox >= 0 && ox < out_w) dst[ox] += src[iy * in_w + ix];
+                    }
+                }
+            }
+}
+
+void gk_upsample_nearest_f32(const float *x, long planes, long h, long w, long scale_h, long scale_w, float *y) {
+    long ow = w * scale_w;
+    for (long p = 0; p < planes; p++)
+        for (long iy = 0; iy < h; iy++) {
+            const float *src = x + (p * h + iy) * w;
+            float *row = y + (p * h + iy) * scale_h * ow;
+            for (long ix = 0; ix < w; ix++)
+                for (long k = 0; k < scale_w; k++) row[ix * scale_w + k] = src[ix];
+            for (long k = 1; k < scale_h; k++) memcpy(row + k * ow, row, sizeof(float) * (size_t)ow);
+        }
+}
+
+// MARK: Attention
+
+/// Query rows handled per work item: bounds the score scratch to kQueryBlock × Tk floats per worker.
+static const long kQueryBlock = 64;
+
+typedef struct {
+    long B, Hq, Hkv, Tq, Tk, D, Dv, blocks;
+    const float *q, *k, *v, *mask;
+    const long *qs, *ks, *vs, *ms;
+    int causal;
+    float scale;
+    float *out;
+    const gk_ops_table *t;
+} attention_ctx;
+
+static void attention_range(void *p, long begin, long end) {
+    attention_ctx *c = p;
+    float *scores = malloc(sizeof(float) * (size_t)(kQueryBlock * (c->Tk > 0 ? c->Tk : 1)));
+    if (!scores) return;
+    long group = c->Hq / c->Hkv;
+    for (long item = begin; item < end; item++) {
+        long block = item % c->blocks, bh = item / c->blocks;
+        long b = bh / c->Hq, h = bh % c->Hq, kvh = h / group;
+        long i0 = block * kQueryBlock, i1 = i0 + kQueryBlock < c->Tq ? i0 + kQueryBlock : c->Tq, rows = i1 - i0;
+        const float *q = c->q + b * c->qs[0] + h * c->qs[1] + i0 * c->qs[2];
+        const float *k = c->k + b * c->ks[0] + kvh * c->ks[1];
+        const float *v = c->v + b * c->vs[0] + kvh * c->vs[1];
+        float *out = c->out + ((b * c->Hq + h) * c->Tq + i0) * c->Dv;
+        // With a causal mask only keys up to the last row's horizon can contribute.
+        long shift = c->Tk - c->Tq, keys = c->Tk;
+        if (c->causal) {
+            long horizon = i1 - 1 + shift + 1;
+            keys = horizon < keys ? horizon : keys;
+        }
+        if (keys <= 0) {
+            for (long i = 0; i < rows * c->Dv; i++) out[i] = NAN;
+            continue;
+        }
+        long lda = rows > 1 ? c->qs[2] : c->D, ldk = keys > 1 ? c->ks[2] : c->D, ldv = keys > 1 ? c->vs[2] : c->Dv;
+        gk_sgemm(0, 1, rows, keys, c->D, c->scale, q, lda, k, ldk, 0.0f, scores, keys);
+        for (long r = 0; r < rows; r++) {
+            float *s = scores + r * keys;
+            long i = i0 + r;
+            if (c->mask) {
+                const float *m = c->mask + b * c->ms[0] + h * c->ms[1] + i * c->ms[2];
+                long step = c->ms[3];
+                for (long j = 0; j < keys; j++) s[j] += m[j * step];
+            }
+            if (c->causal)
+                for (long j = i + shift + 1 < 0 ? 0 : i + shift + 1; j < keys; j++) s[j] = -INFINITY;
+            c->t->softmax_row(s, s, keys);
+        }
+        gk_sgemm(0, 0, rows, c->Dv, keys, 1.0f, scores, keys, v, ldv, 0.0f, out, c->Dv);
+    }
+    free(scores);
+}
+
+void gk_attention_f32(long B, long Hq, long Hkv, long Tq, long Tk, long D, long Dv,
+                      const float *q, const long *q_strides, const float *k, const long *k_strides,
+                      const float *v, const long *v_strides, const float *mask, const long *mask_strides,
+                      int causal, float scale, float *out) {
+    if (B <= 0 || Hq <= 0 || Hkv <= 0 || Tq <= 0 || Dv <= 0 || Hq % Hkv != 0) return;
+    attention_ctx c = {B, Hq, Hkv, Tq, Tk, D, Dv, (Tq + kQueryBlock - 1) / kQueryBlock,
+                       q, k, v, mask, q_strides, k_strides, v_strides, mask_strides, causal, scale, out, ops()};
+    gk_parallel_for(B * Hq * c.blocks, 1, attention_range, &c);
+}
