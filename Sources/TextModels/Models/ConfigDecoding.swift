@@ -33,6 +33,12 @@ extension KeyedDecodingContainer {
     func decode<T: Decodable>(_ key: Key, default defaultValue: T) throws -> T {
         try decodeIfPresent(T.self, forKey: key) ?? defaultValue
     }
+
+    /// The value at `key`; `defaultValue` when the key is absent, but `nil` when it is written as `null`
+    /// (special-token ids: an explicit `null` means "none", not "the default").
+    func decodeAllowingNull<T: Decodable>(_ key: Key, default defaultValue: T?) throws -> T? {
+        contains(key) ? try decodeIfPresent(T.self, forKey: key) : defaultValue
+    }
 }
 
 /// Reads a `config.json`-style file into `T`, turning file and JSON errors into ``TextModelsError``.

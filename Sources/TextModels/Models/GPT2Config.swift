@@ -56,8 +56,8 @@ public struct GPT2Config: Codable, Sendable, Equatable {
         reorderAndUpcastAttn = try c.decode(.reorderAndUpcastAttn, default: d.reorderAndUpcastAttn)
         addCrossAttention = try c.decode(.addCrossAttention, default: d.addCrossAttention)
         tieWordEmbeddings = try c.decode(.tieWordEmbeddings, default: d.tieWordEmbeddings)
-        bosTokenID = try c.decodeIfPresent(Int.self, forKey: .bosTokenID)
-        eosTokenID = try c.decode(.eosTokenID, default: TokenIDList([]))
+        bosTokenID = try c.decodeAllowingNull(.bosTokenID, default: d.bosTokenID)
+        eosTokenID = try c.decodeAllowingNull(.eosTokenID, default: d.eosTokenID) ?? []
     }
 
     /// The MLP width actually used.

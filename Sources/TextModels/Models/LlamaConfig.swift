@@ -58,8 +58,8 @@ public struct LlamaConfig: Codable, Sendable, Equatable {
         tieWordEmbeddings = try c.decode(.tieWordEmbeddings, default: d.tieWordEmbeddings)
         attentionBias = try c.decode(.attentionBias, default: d.attentionBias)
         mlpBias = try c.decode(.mlpBias, default: d.mlpBias)
-        bosTokenID = try c.decodeIfPresent(Int.self, forKey: .bosTokenID)
-        eosTokenID = try c.decode(.eosTokenID, default: TokenIDList([]))
+        bosTokenID = try c.decodeAllowingNull(.bosTokenID, default: d.bosTokenID)
+        eosTokenID = try c.decodeAllowingNull(.eosTokenID, default: d.eosTokenID) ?? []
     }
 
     /// The decoder shape this config describes, after checking it.

@@ -61,8 +61,8 @@ public struct Qwen2Config: Codable, Sendable, Equatable {
         useSlidingWindow = try c.decode(.useSlidingWindow, default: d.useSlidingWindow)
         slidingWindow = try c.decodeIfPresent(Int.self, forKey: .slidingWindow)
         maxWindowLayers = try c.decode(.maxWindowLayers, default: d.maxWindowLayers)
-        bosTokenID = try c.decodeIfPresent(Int.self, forKey: .bosTokenID)
-        eosTokenID = try c.decode(.eosTokenID, default: TokenIDList([]))
+        bosTokenID = try c.decodeAllowingNull(.bosTokenID, default: d.bosTokenID)
+        eosTokenID = try c.decodeAllowingNull(.eosTokenID, default: d.eosTokenID) ?? []
     }
 
     /// The longest context served exactly: windowed layers see everything only while the context fits the window.
