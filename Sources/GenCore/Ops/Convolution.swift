@@ -1,0 +1,104 @@
+import CGenKernels
+
+/// 2-D convolution, `torch.nn.functional.conv2d`: x [N, C, H, W] float32, weight [O, C/groups, kh, kw] (any float
+/// dtype, converted once), bias [O]. Computed per image and group as weight · im2col(x) with GEMM; 1×1
+/// convolutions with unit stride and no padding skip the unfold and multiply the input directly.
+public func conv2d(
+    _ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
+    dilation: (Int, Int) = (1, 1), groups: Int = 1
+) -> Tensor {
+    precondition(x.dtype == .float32 && x.rank == 4 && weight.rank == 4, "conv2d needs x [N, C, H, W] float32 and weight [O, I, kh, kw], got \(x), \(weight)")
+    let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+    let (o, cg, kh, kw) = (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
+    precondition(groups > 0 && c % groups == 0 && o % groups == 0 && cg == c / groups,
+                 "conv2d: weight \(weight.shape) does not fit \(c) input channels in \(groups) groups")
+    precondition(stride.0 > 0 && stride.1 > 0 && dilation.0 > 0 && dilation.1 > 0 && padding.0 >= 0 && padding.1 >= 0,
+                 "conv2d: stride and dilation must be positive, padding non-negative")
+    let oh = (h + 2 * padding.0 - dilation.0 * (kh - 1) - 1) / stride.0 + 1
+    let ow = (w + 2 * padding.1 - dilation.1 * (kw - 1) - 1) / stride.1 + 1
+    precondition(oh > 0 && ow > 0, "conv2d: kernel \(kh)×\(kw) is larger than the padded input \(h)×\(w)")
+    let og = o / groups, patch = cg * kh * kw, plane = oh * ow
+    let src = x.contiguous(), wt = weight.contiguousFloat32, b = bias?.contiguousFloat32
+    let out = Tensor(uninitialized: [n, o, oh, ow])
+    let direct = kh == 1 && kw == 1 && stride == (1, 1) && padding == (0, 0)
+    var col = [Float](repeating: 0, count: direct ? 0 : patch * plane)
+    withExtendedLifetime((src, wt, b)) {
+        let y = out.mutableFloatBase
+        for image in 0..<n {
+            for g in 0..<groups {
+                let input = src.floatBase + (image * c + g * cg) * h * w
+                let output = y + (image * o + g * og) * plane
+                let filters = wt.floatBase + g * og * patch
+                if direct {
+                    gk_sgemm(0, 0, og, plane, patch, 1, filters, patch, input, plane, 0, output, plane)
+                } else {
+                    col.withUnsafeMutableBufferPointer { buffer in
+                        guard let cols = buffer.baseAddress else { return }
+                        gk_im2col_f32(input, cg, h, w, kh, kw, stride.0, stride.1, padding.0, padding.1,
+                                      dilation.0, dilation.1, oh, ow, cols)
+                        gk_sgemm(0, 0, og, plane, patch, 1, filters, patch, cols, plane, 0, output, plane)
+                    }
+                }
+            }
+        }
+        if let b { gk_channel_affine_f32(y, y, n, o, plane, nil, b.floatBase) }
+    }
+    return out
+}
+
+/// Transposed 2-D convolution, `torch.nn.functional.conv_transpose2d`: x [N, C, H, W] float32,
+/// weight [C, O/groups, kh, kw] (any float dtype), bias [O]. The output is
+/// (H - 1)·stride - 2·padding + dilation·(kh - 1) + outputPadding + 1 high (likewise wide).
+public func convTranspose2d(
+    _ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
+    outputPadding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1
+) -> Tensor {
+    precondition(x.dtype == .float32 && x.rank == 4 && weight.rank == 4, "convTranspose2d needs x [N, C, H, W] float32 and weight [C, O/groups, kh, kw], got \(x), \(weight)")
+    let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+    let (og, kh, kw) = (weight.shape[1], weight.shape[2], weight.shape[3])
+    precondition(groups > 0 && weight.shape[0] == c && c % groups == 0,
+                 "convTranspose2d: weight \(weight.shape) does not fit \(c) input channels in \(groups) groups")
+    precondition(stride.0 > 0 && stride.1 > 0 && dilation.0 > 0 && dilation.1 > 0 && padding.0 >= 0 && padding.1 >= 0
+                 && outputPadding.0 >= 0 && outputPadding.1 >= 0
+                 && (outputPadding.0 < stride.0 || outputPadding.0 < dilation.0)
+                 && (outputPadding.1 < stride.1 || outputPadding.1 < dilation.1),
+                 "convTranspose2d: invalid stride, padding, output padding or dilation")
+    let o = og * groups, cg = c / groups
+    let oh = (h - 1) * stride.0 - 2 * padding.0 + dilation.0 * (kh - 1) + outputPadding.0 + 1
+    let ow = (w - 1) * stride.1 - 2 * padding.1 + dilation.1 * (kw - 1) + outputPadding.1 + 1
+    precondition(oh > 0 && ow > 0, "convTranspose2d: padding leaves no output")
+    let patch = og * kh * kw, plane = h * w
+    let src = x.contiguous(), wt = weight.contiguousFloat32, b = bias?.contiguousFloat32
+    let out = Tensor(zeros: [n, o, oh, ow])
+    var col = [Float](repeating: 0, count: patch * plane)
+    withExtendedLifetime((src, wt, b)) {
+        let y = out.mutableFloatBase
+        col.withUnsafeMutableBufferPointer { buffer in
+            guard let cols = buffer.baseAddress else { return }
+            for image in 0..<n {
+                for g in 0..<groups {
+                    let input = src.floatBase + (image * c + g * cg) * plane
+                    // col [og·kh·kw, H·W] = W_gᵀ · x_g, then every column is scattered into its output window.
+                    gk_sgemm(1, 0, patch, plane, cg, 1, wt.floatBase + g * cg * patch, patch, input, plane, 0, cols, plane)
+                    gk_col2im_add_f32(cols, og, h, w, kh, kw, stride.0, stride.1, padding.0, padding.1,
+                                      dilation.0, dilation.1, oh, ow, y + (image * o + g * og) * oh * ow)
+                }
+            }
+        }
+        if let b { gk_channel_affine_f32(y, y, n, o, oh * ow, nil, b.floatBase) }
+    }
+    return out
+}
+
+/// Nearest-neighbour upsampling of x [N, C, H, W] by an integer factor (`F.interpolate(scale_factor:, mode: "nearest")`).
+public func upsampleNearest2d(_ x: Tensor, scale: Int) -> Tensor {
+    precondition(x.dtype == .float32 && x.rank == 4 && scale > 0, "upsampleNearest2d needs float32 [N, C, H, W] and a positive scale")
+    let (h, w) = (x.shape[2], x.shape[3])
+    let src = x.contiguous()
+    let out = Tensor(uninitialized: [x.shape[0], x.shape[1], h * scale, w * scale])
+    if out.count == 0 { return out }
+    withExtendedLifetime(src) {
+        gk_upsample_nearest_f32(src.floatBase, x.shape[0] * x.shape[1], h, w, scale, scale, out.mutableFloatBase)
+    }
+    return out
+}
