@@ -41,23 +41,23 @@ public struct GPT2Config: Codable, Sendable, Equatable {
     public init() {}
 
     public init(from decoder: any Decoder) throws {
+        self.init()
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = GPT2Config()
-        vocabSize = try c.decode(.vocabSize, default: d.vocabSize)
-        nPositions = try c.decode(.nPositions, default: d.nPositions)
-        nEmbd = try c.decode(.nEmbd, default: d.nEmbd)
-        nLayer = try c.decode(.nLayer, default: d.nLayer)
-        nHead = try c.decode(.nHead, default: d.nHead)
-        nInner = try c.decodeIfPresent(Int.self, forKey: .nInner)
-        activationFunction = try c.decode(.activationFunction, default: d.activationFunction)
-        layerNormEpsilon = try c.decode(.layerNormEpsilon, default: d.layerNormEpsilon)
-        scaleAttnWeights = try c.decode(.scaleAttnWeights, default: d.scaleAttnWeights)
-        scaleAttnByInverseLayerIdx = try c.decode(.scaleAttnByInverseLayerIdx, default: d.scaleAttnByInverseLayerIdx)
-        reorderAndUpcastAttn = try c.decode(.reorderAndUpcastAttn, default: d.reorderAndUpcastAttn)
-        addCrossAttention = try c.decode(.addCrossAttention, default: d.addCrossAttention)
-        tieWordEmbeddings = try c.decode(.tieWordEmbeddings, default: d.tieWordEmbeddings)
-        bosTokenID = try c.decodeAllowingNull(.bosTokenID, default: d.bosTokenID)
-        eosTokenID = try c.decodeAllowingNull(.eosTokenID, default: d.eosTokenID) ?? []
+        vocabSize = try c.decode(.vocabSize, default: vocabSize)
+        nPositions = try c.decode(.nPositions, default: nPositions)
+        nEmbd = try c.decode(.nEmbd, default: nEmbd)
+        nLayer = try c.decode(.nLayer, default: nLayer)
+        nHead = try c.decode(.nHead, default: nHead)
+        nInner = try c.decodeAllowingNull(.nInner, default: nInner)
+        activationFunction = try c.decode(.activationFunction, default: activationFunction)
+        layerNormEpsilon = try c.decode(.layerNormEpsilon, default: layerNormEpsilon)
+        scaleAttnWeights = try c.decode(.scaleAttnWeights, default: scaleAttnWeights)
+        scaleAttnByInverseLayerIdx = try c.decode(.scaleAttnByInverseLayerIdx, default: scaleAttnByInverseLayerIdx)
+        reorderAndUpcastAttn = try c.decode(.reorderAndUpcastAttn, default: reorderAndUpcastAttn)
+        addCrossAttention = try c.decode(.addCrossAttention, default: addCrossAttention)
+        tieWordEmbeddings = try c.decode(.tieWordEmbeddings, default: tieWordEmbeddings)
+        bosTokenID = try c.decodeAllowingNull(.bosTokenID, default: bosTokenID)
+        eosTokenID = try c.decodeAllowingNull(.eosTokenID, default: eosTokenID) ?? []
     }
 
     /// The MLP width actually used.

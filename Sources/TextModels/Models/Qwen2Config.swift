@@ -1,16 +1,10 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 /// `config.json` of a Qwen2 checkpoint (`model_type: "qwen2"`), with transformers' `Qwen2Config` defaults.
 ///
 /// The architecture is Llama's with biases on the query/key/value projections (always) and none on the output
 /// projection or MLP. Sliding-window attention is only active when `use_sliding_window` is set and a layer index
 /// reaches `max_window_layers`; such a model is limited here to a context of `sliding_window` tokens, where
 /// windowed and full attention coincide.
-public struct Qwen2Config: Codable, Sendable, Equatable {
+public struct Qwen2Config: LlamaFamilyConfig, Equatable {
     public var vocabSize: Int = 151936
     public var hiddenSize: Int = 4096
     public var intermediateSize: Int = 22016
@@ -26,43 +20,33 @@ public struct Qwen2Config: Codable, Sendable, Equatable {
     public var tieWordEmbeddings: Bool = false
     public var useSlidingWindow: Bool = false
     public var slidingWindow: Int? = 4096
+    /// Layers from this index on use the sliding window (when `use_sliding_window`).
     public var maxWindowLayers: Int = 28
     public var bosTokenID: Int? = nil
     public var eosTokenID: TokenIDList = []
 
     enum CodingKeys: String, CodingKey {
-        case vocabSize = "vocab_size", hiddenSize = "hidden_size", intermediateSize = "intermediate_size"
-        case numHiddenLayers = "num_hidden_layers", numAttentionHeads = "num_attention_heads"
-        case numKeyValueHeads = "num_key_value_heads", headDim = "head_dim", hiddenAct = "hidden_act"
-        case maxPositionEmbeddings = "max_position_embeddings", rmsNormEps = "rms_norm_eps"
-        case ropeParameters = "rope_parameters", tieWordEmbeddings = "tie_word_embeddings"
         case useSlidingWindow = "use_sliding_window", slidingWindow = "sliding_window"
-        case maxWindowLayers = "max_window_layers", bosTokenID = "bos_token_id", eosTokenID = "eos_token_id"
+        case maxWindowLayers = "max_window_layers"
     }
 
     public init() {}
 
     public init(from decoder: any Decoder) throws {
+        self.init()
+        try decodeSharedFields(from: decoder)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = Qwen2Config()
-        vocabSize = try c.decode(.vocabSize, default: d.vocabSize)
-        hiddenSize = try c.decode(.hiddenSize, default: d.hiddenSize)
-        intermediateSize = try c.decode(.intermediateSize, default: d.intermediateSize)
-        numHiddenLayers = try c.decode(.numHiddenLayers, default: d.numHiddenLayers)
-        numAttentionHeads = try c.decode(.numAttentionHeads, default: d.numAttentionHeads)
-        numKeyValueHeads = try c.decode(.numKeyValueHeads, default: d.numKeyValueHeads ?? numAttentionHeads)
-        headDim = try c.decodeIfPresent(Int.self, forKey: .headDim)
-        hiddenAct = try c.decode(.hiddenAct, default: d.hiddenAct)
-        maxPositionEmbeddings = try c.decode(.maxPositionEmbeddings, default: d.maxPositionEmbeddings)
-        rmsNormEps = try c.decode(.rmsNormEps, default: d.rmsNormEps)
-        ropeParameters = try RoPEParameters.resolve(
-            from: decoder, parametersKey: CodingKeys.ropeParameters, maxPositionEmbeddings: maxPositionEmbeddings)
-        tieWordEmbeddings = try c.decode(.tieWordEmbeddings, default: d.tieWordEmbeddings)
-        useSlidingWindow = try c.decode(.useSlidingWindow, default: d.useSlidingWindow)
-        slidingWindow = try c.decodeIfPresent(Int.self, forKey: .slidingWindow)
-        maxWindowLayers = try c.decode(.maxWindowLayers, default: d.maxWindowLayers)
-        bosTokenID = try c.decodeAllowingNull(.bosTokenID, default: d.bosTokenID)
-        eosTokenID = try c.decodeAllowingNull(.eosTokenID, default: d.eosTokenID) ?? []
+        useSlidingWindow = try c.decode(.useSlidingWindow, default: useSlidingWindow)
+        slidingWindow = try c.decodeAllowingNull(.slidingWindow, default: slidingWindow)
+        maxWindowLayers = try c.decode(.maxWindowLayers, default: maxWindowLayers)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try encodeSharedFields(to: encoder)
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(useSlidingWindow, forKey: .useSlidingWindow)
+        try c.encode(slidingWindow, forKey: .slidingWindow)
+        try c.encode(maxWindowLayers, forKey: .maxWindowLayers)
     }
 
     /// The longest context served exactly: windowed layers see everything only while the context fits the window.
@@ -75,18 +59,11 @@ public struct Qwen2Config: Codable, Sendable, Equatable {
 
     /// The decoder shape this config describes, after checking it.
     func architecture(path: String) throws -> DecoderArchitecture {
-        let architecture = DecoderArchitecture(
-            vocabularySize: vocabSize, hiddenSize: hiddenSize, intermediateSize: intermediateSize,
-            layerCount: numHiddenLayers, headCount: numAttentionHeads,
-            keyValueHeadCount: numKeyValueHeads ?? numAttentionHeads,
-            headDim: headDim ?? hiddenSize / max(numAttentionHeads, 1), hiddenAct: hiddenAct,
-            maxPositionEmbeddings: effectiveContextLength, rmsNormEps: rmsNormEps, rope: ropeParameters,
-            tieWordEmbeddings: tieWordEmbeddings, qkvBias: true, outputBias: false, mlpBias: false)
-        try architecture.validate(path: path, headDimGiven: headDim != nil)
         if useSlidingWindow, let window = slidingWindow, window <= 0 {
             throw ConfigurationChecks(path: path).fail("sliding_window must be positive, got \(window)")
         }
-        return architecture
+        return try makeArchitecture(path: path, contextLength: effectiveContextLength,
+                                    qkvBias: true, outputBias: false, mlpBias: false)
     }
 
     /// Throws ``TextModelsError/invalidConfiguration(path:reason:)`` for impossible or unsupported settings.
