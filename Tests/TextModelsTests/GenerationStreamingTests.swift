@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import TextModels
@@ -19,6 +20,20 @@ struct GenerationStreamingTests {
         #expect(pieces.joined() == text)
         #expect(!pieces.contains { $0.contains("\u{FFFD}") })
         #expect(pieces.filter { !$0.isEmpty } == ["a", "ñ", "€", "😀", "z"])
+    }
+
+    /// A SentencePiece-style decode drops the space that starts the text; pieces must still join to the full text.
+    @Test func detokenizerWithLeadingSpaceCleanup() {
+        let words = ["▁The", "▁cat", "s", "▁sat", "."]
+        let decode: @Sendable ([Int]) -> String = { ids in
+            let text = ids.map { words[$0] }.joined().replacingOccurrences(of: "▁", with: " ")
+            return text.hasPrefix(" ") ? String(text.dropFirst()) : text
+        }
+        var detokenizer = IncrementalDetokenizer(decode: decode)
+        var streamed = ""
+        for id in words.indices { streamed += detokenizer.append(id) }
+        streamed += detokenizer.flush()
+        #expect(streamed == "The cats sat.")
     }
 
     @Test func stopMatcherHoldsBackPossibleStops() {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import TextModels
@@ -48,10 +49,22 @@ struct GenerationTextStreamTests {
         #expect(byteDecode(output.tokens).contains(stop))
     }
 
+    /// The consumer cancels itself after two pieces. From the fourth token on, the producer's decode waits until
+    /// the producer sees the cancellation, so a stream that did not pass the cancellation on would run all 60
+    /// tokens (after one 2 s wait) instead of stopping within a token or two.
     @Test func cancellingTheConsumerStopsGeneration() async throws {
         let model = try ModelParityTests.load("gpt2")
+        let decodeCalls = Mutex(0)
         let stream = model.generateText(prompt: [1, 2, 3], parameters: greedyParameters(60), decode: { ids in
-            String(repeating: "a", count: ids.count)
+            let call = decodeCalls.withLock { count in
+                count += 1
+                return count
+            }
+            if call == 7 {
+                let deadline = Date().addingTimeInterval(2)
+                while !Task.isCancelled && Date() < deadline { Thread.sleep(forTimeInterval: 0.001) }
+            }
+            return String(repeating: "a", count: ids.count)
         })
         let consumer = Task {
             var count = 0
@@ -62,6 +75,9 @@ struct GenerationTextStreamTests {
             return count
         }
         let received = try await consumer.value
-        #expect(received < 60)
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(received <= 4)
+        // Two decodes per token: a producer that ran to the end would have made 120.
+        #expect(decodeCalls.withLock { $0 } <= 10)
     }
 }

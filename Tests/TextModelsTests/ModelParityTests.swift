@@ -64,6 +64,18 @@ struct ModelParityTests {
         #expect(difference <= 1e-5 * expected.maxAbsLogit)
     }
 
+    /// Decoding writes into the storage allocated by makeCache: no copy-on-write reallocation per token.
+    @Test func cacheStorageIsAllocatedOnce() throws {
+        let model = try Self.load("llama_gqa")
+        var cache = try model.makeCache(capacity: 16)
+        // Only the address is kept: holding the storage itself would make the cache's copy non-unique.
+        let before = cache.keys(layer: 1, length: 1).storage.baseAddress
+        _ = try model.forward(tokens: [1, 2, 3], cache: &cache, logits: .last)
+        _ = try model.forward(tokens: [4], cache: &cache, logits: .last)
+        #expect(cache.keys(layer: 1, length: 1).storage.baseAddress == before)
+        #expect(cache.count == 4)
+    }
+
     @Test func generationConfigEosIDsAreRead() throws {
         let parameters = try LanguageModelLoading.generationParameters(directory: ModelFixtures.directory("qwen2_bf16"))
         #expect(parameters.eosTokenIDs == [4, 5])

@@ -20,7 +20,9 @@ public struct IncrementalDetokenizer: Sendable {
         tokens.append(token)
         let prefix = decode(Array(tokens[prefixOffset..<readOffset]))
         let full = decode(Array(tokens[prefixOffset...]))
-        guard full.count > prefix.count, full.last != "\u{FFFD}", full.hasPrefix(prefix) else { return "" }
+        // Compared by length, not content: decoders that clean up text (SentencePiece's leading space) treat the
+        // window's first token the same way in both decodes, so the prefix length is what the window adds to.
+        guard full.count > prefix.count, full.last != "\u{FFFD}" else { return "" }
         prefixOffset = readOffset
         readOffset = tokens.count
         return String(full.dropFirst(prefix.count))
@@ -32,7 +34,7 @@ public struct IncrementalDetokenizer: Sendable {
         let full = decode(Array(tokens[prefixOffset...]))
         prefixOffset = tokens.count
         readOffset = tokens.count
-        return full.hasPrefix(prefix) ? String(full.dropFirst(prefix.count)) : ""
+        return String(full.dropFirst(prefix.count))
     }
 }
 

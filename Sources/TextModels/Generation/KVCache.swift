@@ -56,15 +56,18 @@ public struct KVCache: Sendable {
     /// Writes `key` and `value` (`[1, kvHeads, T, headDim]`) of `layer` at positions `count ..< count + T`.
     /// The filled length moves only in ``advance(by:)``, once every layer has stored its part.
     mutating func store(layer: Int, key: Tensor, value: Tensor) {
-        write(key, into: &keys[layer])
-        write(value, into: &values[layer])
+        let newPositions = key.shape[2]
+        let expected = [1, keyValueHeadCount, newPositions, headDim]
+        precondition(key.shape == expected && value.shape == expected && count + newPositions <= capacity,
+                     "KVCache.store: \(key.shape) / \(value.shape) do not fit at position \(count)")
+        // A static helper so that only the layer's tensor is accessed while it is written: reading `self` during
+        // the write would retain the arrays and force a copy-on-write of the whole cache.
+        Self.write(key, into: &keys[layer], at: count, capacity: capacity)
+        Self.write(value, into: &values[layer], at: count, capacity: capacity)
     }
 
-    private func write(_ source: Tensor, into destination: inout Tensor) {
-        let newPositions = source.shape[2]
-        precondition(source.shape == [1, keyValueHeadCount, newPositions, headDim] && count + newPositions <= capacity,
-                     "KVCache.store: \(source.shape) does not fit at position \(count)")
-        let start = count, capacity = capacity, headDim = headDim, heads = keyValueHeadCount
+    private static func write(_ source: Tensor, into destination: inout Tensor, at start: Int, capacity: Int) {
+        let heads = source.shape[1], newPositions = source.shape[2], headDim = source.shape[3]
         let floats = source.dtype == .float32 ? source : source.converted(to: .float32)
         floats.withUnsafeBufferPointer(as: Float.self) { src in
             destination.withUnsafeMutableBufferPointer(as: Float.self) { dst in
