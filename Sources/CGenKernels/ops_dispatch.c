@@ -72,15 +72,13 @@ static void binary_range(void *p, long begin, long end) {
         if ((sa == 0 || sa == 1) && (sb == 0 || sb == 1) && (sa | sb)) {
             c->t->binary(c->op, a, sa, b, sb, y, n);
         } else {
-            for (long i = 0; i < n; i++) {
-                float x = a[i * sa], z = b[i * sb];
-                switch (c->op) {
-                case GK_BINARY_ADD: y[i] = x + z; break;
-                case GK_BINARY_SUB: y[i] = x - z; break;
-                case GK_BINARY_MUL: y[i] = x * z; break;
-                case GK_BINARY_DIV: y[i] = x / z; break;
-                }
-            }
+            // Strided or doubly broadcast rows: gather both operands into contiguous runs first.
+            float *ga = malloc(sizeof(float) * (size_t)n * 2);
+            if (!ga) return;
+            float *gb = ga + n;
+            for (long i = 0; i < n; i++) { ga[i] = a[i * sa]; gb[i] = b[i * sb]; }
+            c->t->binary(c->op, ga, 1, gb, 1, y, n);
+            free(ga);
         }
     }
 }
@@ -174,43 +172,45 @@ void gk_rope_f32(const float *x, float *y, long rows, long d, long positions, lo
 
 // MARK: Convolution layout
 
-void gk_im2col_f32(const float *x, long channels, long height, long width, long kh, long kw,
-                   long stride_h, long stride_w, long pad_h, long pad_w, long dil_h, long dil_w,
-                   long out_h, long out_w, float *col) {
+/// Walks every (channel, kernel offset, column position) of a convolution's unfolded matrix col
+/// [channels·kh·kw, col_h·col_w] and the image pixel [channels, img_h, img_w] it stands for:
+/// gather (im2col) copies the pixel in (zero outside the image), scatter (col2im) adds the column value back.
+static void walk_patches(float *img, long img_h, long img_w, float *col, long col_h, long col_w,
+                         long channels, long kh, long kw, long stride_h, long stride_w, long pad_h, long pad_w,
+                         long dil_h, long dil_w, int scatter) {
     for (long c = 0; c < channels; c++)
         for (long ki = 0; ki < kh; ki++)
             for (long kj = 0; kj < kw; kj++) {
-                float *dst = col + ((c * kh + ki) * kw + kj) * out_h * out_w;
-                for (long oy = 0; oy < out_h; oy++) {
-                    long iy = oy * stride_h - pad_h + ki * dil_h;
-                    float *row = dst + oy * out_w;
-                    if (iy < 0 || iy >= height) { memset(row, 0, sizeof(float) * (size_t)out_w); continue; }
-                    const float *src = x + (c * height + iy) * width;
-                    for (long ox = 0; ox < out_w; ox++) {
-                        long ix = ox * stride_w - pad_w + kj * dil_w;
-                        row[ox] = (ix >= 0 && ix < width) ? src[ix] : 0.0f;
+                float *cols = col + ((c * kh + ki) * kw + kj) * col_h * col_w;
+                for (long r = 0; r < col_h; r++) {
+                    long iy = r * stride_h - pad_h + ki * dil_h;
+                    float *row = cols + r * col_w;
+                    int inside_rows = iy >= 0 && iy < img_h;
+                    float *pixels = img + (c * img_h + (inside_rows ? iy : 0)) * img_w;
+                    for (long q = 0; q < col_w; q++) {
+                        long ix = q * stride_w - pad_w + kj * dil_w;
+                        int inside = inside_rows && ix >= 0 && ix < img_w;
+                        if (scatter) { if (inside) pixels[ix] += row[q]; }
+                        else row[q] = inside ? pixels[ix] : 0.0f;
                     }
                 }
             }
 }
 
+void gk_im2col_f32(const float *x, long channels, long height, long width, long kh, long kw,
+                   long stride_h, long stride_w, long pad_h, long pad_w, long dil_h, long dil_w,
+                   long out_h, long out_w, float *col) {
+    // The gather direction only reads the image.
+    walk_patches((float *)x, height, width, col, out_h, out_w, channels, kh, kw, stride_h, stride_w, pad_h, pad_w,
+                 dil_h, dil_w, 0);
+}
+
 void gk_col2im_add_f32(const float *col, long channels, long in_h, long in_w, long kh, long kw,
                        long stride_h, long stride_w, long pad_h, long pad_w, long dil_h, long dil_w,
                        long out_h, long out_w, float *y) {
-    for (long c = 0; c < channels; c++)
-        for (long ki = 0; ki < kh; ki++)
-            for (long kj = 0; kj < kw; kj++) {
-                const float *src = col + ((c * kh + ki) * kw + kj) * in_h * in_w;
-                for (long iy = 0; iy < in_h; iy++) {
-                    long oy = iy * stride_h - pad_h + ki * dil_h;
-                    if (oy < 0 || oy >= out_h) continue;
-                    float *dst = y + (c * out_h + oy) * out_w;
-                    for (long ix = 0; ix < in_w; ix++) {
-                        long ox = ix * stride_w - pad_w + kj * dil_w;
-                        if (ox >= 0 && ox < out_w) dst[ox] += src[iy * in_w + ix];
-                    }
-                }
-            }
+    // The scatter direction only reads the columns.
+    walk_patches(y, out_h, out_w, (float *)col, in_h, in_w, channels, kh, kw, stride_h, stride_w, pad_h, pad_w,
+                 dil_h, dil_w, 1);
 }
 
 void gk_upsample_nearest_f32(const float *x, long planes, long h, long w, long scale_h, long scale_w, float *y) {

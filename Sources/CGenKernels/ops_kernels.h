@@ -41,18 +41,18 @@ static inline float horizontal_max(vf v) {
     for (int i = 1; i < W; i++) m = v[i] > m ? v[i] : m;
     return m;
 }
-/// 2^n for integral n in [-126, 127].
-static inline vf pow2i(vf n) {
-    vi bits = (__builtin_convertvector(n, vi) + 127) << 23;
-    return __builtin_bit_cast(vf, bits);
-}
+/// 2^n for integer n in [-126, 127], built directly in the exponent field.
+static inline vf pow2i(vi n) { return __builtin_bit_cast(vf, (n + 127) << 23); }
 
 /// e^x within about 1 ulp: Cody-Waite reduction x = n·ln2 + r, |r| <= ln2/2, degree-7 Taylor polynomial for e^r
 /// (truncation error below 6e-9 relative), scaled by 2^n in two steps so results down to the subnormal range
-/// come out right. NaN propagates; -inf gives 0, +inf and overflow give +inf.
+/// come out right. NaN propagates; -inf gives 0, +inf and overflow give +inf. Rounding to n uses an integer
+/// conversion rather than floor() because SSE2 (the portable x86-64 path) has no vector floor instruction.
 static inline vf v_exp(vf x) {
     vf xc = __builtin_elementwise_min(__builtin_elementwise_max(x, splat(-104.0f)), splat(88.72283935546875f));
-    vf n = __builtin_elementwise_floor(fmadd(xc, splat(1.44269504088896341f), splat(0.5f)));
+    vf t = xc * 1.44269504088896341f;
+    vi ni = __builtin_convertvector(t + select(t < 0.0f, splat(-0.5f), splat(0.5f)), vi);
+    vf n = __builtin_convertvector(ni, vf);
     vf r = fmadd(n, splat(-0.693359375f), xc);
     r = fmadd(n, splat(2.12194440e-4f), r);
     vf p = splat(1.0f / 5040.0f);
@@ -63,8 +63,8 @@ static inline vf v_exp(vf x) {
     p = fmadd(p, r, splat(0.5f));
     p = fmadd(p, r, splat(1.0f));
     p = fmadd(p, r, splat(1.0f));
-    vf half = __builtin_elementwise_floor(n * 0.5f);
-    vf result = p * pow2i(half) * pow2i(n - half);
+    vi half = ni >> 1;
+    vf result = p * pow2i(half) * pow2i(ni - half);
     result = select(x > 88.72283935546875f, splat(__builtin_inff()), result);
     return select(x != x, x, result);
 }
@@ -161,17 +161,8 @@ static inline vf v_binary(gk_binary_op op, vf a, vf b) {
     }
     return a;
 }
-static inline float s_binary(gk_binary_op op, float a, float b) {
-    switch (op) {
-    case GK_BINARY_ADD: return a + b;
-    case GK_BINARY_SUB: return a - b;
-    case GK_BINARY_MUL: return a * b;
-    case GK_BINARY_DIV: return a / b;
-    }
-    return a;
-}
-
-// a_step / b_step are 1 (a contiguous run) or 0 (one value broadcast along the run).
+// a_step / b_step are 1 (a contiguous run) or 0 (one value broadcast along the run). The tail goes through
+// padded vectors so it rounds exactly like the body.
 #define BINARY_CASE(OP)                                                                               \
     case OP: {                                                                                        \
         long i = 0;                                                                                   \
@@ -181,7 +172,15 @@ static inline float s_binary(gk_binary_op op, float a, float b) {
             for (vf bs = splat(*b); i + W <= n; i += W) store(y + i, v_binary(OP, load(a + i), bs));  \
         else                                                                                          \
             for (vf as = splat(*a); i + W <= n; i += W) store(y + i, v_binary(OP, as, load(b + i)));  \
-        for (; i < n; i++) y[i] = s_binary(OP, a[i * a_step], b[i * b_step]);                         \
+        if (i < n) {                                                                                  \
+            float ta[W], tb[W];                                                                       \
+            for (int j = 0; j < W; j++) {                                                             \
+                ta[j] = i + j < n ? a[(i + j) * a_step] : 1.0f;                                       \
+                tb[j] = i + j < n ? b[(i + j) * b_step] : 1.0f;                                       \
+            }                                                                                         \
+            store(ta, v_binary(OP, load(ta), load(tb)));                                              \
+            memcpy(y + i, ta, sizeof(float) * (size_t)(n - i));                                       \
+        }                                                                                             \
         return;                                                                                       \
     }
 

@@ -5,8 +5,10 @@ import Testing
 /// Sharded and single-file checkpoint folders. Reference: a 2-shard checkpoint written by safetensors 0.8
 /// with a Hugging Face style `model.safetensors.index.json`; values compared bitwise.
 @Suite struct WeightsCheckpointTests {
+    private let scratch: ScratchFolder
+    init() throws { scratch = try ScratchFolder() }
     private func copyFixtureFolder() throws -> String {
-        let directory = try WeightsFixtures.temporaryDirectory()
+        let directory = try scratch.folder()
         let source = try WeightsFixtures.path("sharded")
         for name in try FileManager.default.contentsOfDirectory(atPath: source) {
             try FileManager.default.copyItem(atPath: source + "/" + name, toPath: directory + "/" + name)
@@ -57,7 +59,7 @@ import Testing
     }
 
     @Test func singleFileAndUnindexedFolders() throws {
-        let directory = try WeightsFixtures.temporaryDirectory()
+        let directory = try scratch.folder()
         try FileManager.default.copyItem(atPath: try WeightsFixtures.path("mixed.safetensors"), toPath: directory + "/model.safetensors")
         let single = try SafetensorsCheckpoint(directory: directory)
         #expect(single.names == (try SafetensorsFile(path: directory + "/model.safetensors")).names)
@@ -69,7 +71,7 @@ import Testing
         try FileManager.default.copyItem(atPath: loose + "/model-00002-of-00002.safetensors", toPath: loose + "/copy.safetensors")
         expectInvalidWeightFile(genCoreError { _ = try SafetensorsCheckpoint(directory: loose) }, path: loose, mentioning: "'b.weight' is in both")
 
-        let empty = try WeightsFixtures.temporaryDirectory()
+        let empty = try scratch.folder()
         guard case .io(let path, _) = genCoreError({ _ = try SafetensorsCheckpoint(directory: empty) }) else {
             Issue.record("expected .io for a folder without weights"); return
         }

@@ -6,9 +6,11 @@ import Testing
 /// rejected with the specific typed error naming the file. The cases the reference library (safetensors 0.8)
 /// also rejects: gaps, overlaps, trailing bytes, non-integer or negative dims, unknown dtypes, short files.
 @Suite struct WeightsMalformedSafetensorsTests {
+    private let scratch: ScratchFolder
+    init() throws { scratch = try ScratchFolder() }
     /// Writes `bytes` to a temporary file, tries to open it and returns the error with the file's path.
     private func openError(_ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) throws -> (GenCoreError?, String) {
-        let path = try WeightsFixtures.temporaryDirectory() + "/bad.safetensors"
+        let path = try scratch.folder() + "/bad.safetensors"
         try WeightsFixtures.write(bytes, to: path)
         return (genCoreError({ _ = try SafetensorsFile(path: path) }, sourceLocation: sourceLocation), path)
     }
@@ -99,7 +101,7 @@ import Testing
 
     @Test func acceptsWhatTheReferenceAccepts() throws {
         // Leading whitespace, unknown extra fields, a zero-size tensor at the end, and an empty header.
-        let path = try WeightsFixtures.temporaryDirectory() + "/ok.safetensors"
+        let path = try scratch.folder() + "/ok.safetensors"
         try WeightsFixtures.write(
             file(header: #" {"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4],"extra":[1]},"z":{"dtype":"I64","shape":[0,2],"data_offsets":[4,4]}}"#,
                  data: [0, 0, 0x80, 0x3F]), to: path)
@@ -111,7 +113,7 @@ import Testing
     }
 
     @Test func unreadablePathsAreIOErrors() throws {
-        let directory = try WeightsFixtures.temporaryDirectory()
+        let directory = try scratch.folder()
         guard case .io(let path, _) = genCoreError({ _ = try SafetensorsFile(path: directory + "/absent.safetensors") }) else {
             Issue.record("expected .io"); return
         }

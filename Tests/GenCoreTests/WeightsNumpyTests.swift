@@ -5,6 +5,8 @@ import Testing
 /// `.npy` reading and writing. Reference: files written by numpy 2.4 `np.save` / `format.write_array`, values
 /// recorded by Python; compared bitwise. Writer output must equal `np.save`'s bytes.
 @Suite struct WeightsNumpyTests {
+    private let scratch: ScratchFolder
+    init() throws { scratch = try ScratchFolder() }
     @Test func readsEveryFixtureBitExactly() throws {
         let expected = try WeightsFixtures.expected().npy
         for (name, want) in expected {
@@ -25,12 +27,12 @@ import Testing
             let want = try #require(expected[name])
             let tensor = try Tensor(expected: want)
             #expect(try NumpyArray.serialized(tensor) == WeightsFixtures.bytes(name), "\(name)")
-            let out = try WeightsFixtures.temporaryDirectory() + "/" + name
+            let out = try scratch.folder() + "/" + name
             try NumpyArray.write(tensor, to: out)
             #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: out))) == WeightsFixtures.bytes(name), "\(name)")
         }
         let transposed = Tensor(shape: [2, 3], values: [Float](arrayLiteral: 1, 2, 3, 4, 5, 6)).transposed()
-        let out = try WeightsFixtures.temporaryDirectory() + "/t.npy"
+        let out = try scratch.folder() + "/t.npy"
         try NumpyArray.write(transposed, to: out)
         #expect(try NumpyArray.read(contentsOf: out).scalars(as: Float.self) == [1, 4, 2, 5, 3, 6])
         guard case .invalidArgument = genCoreError({ _ = try NumpyArray.serialized(transposed.converted(to: .bfloat16)) }) else {
@@ -49,7 +51,7 @@ import Testing
 
     @Test func malformedFilesAreRejected() throws {
         let valid = try WeightsFixtures.bytes("f32.npy")
-        let path = try WeightsFixtures.temporaryDirectory() + "/bad.npy"
+        let path = try scratch.folder() + "/bad.npy"
         func rejects(_ bytes: [UInt8], mentioning phrase: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
             try WeightsFixtures.write(bytes, to: path)
             expectInvalidWeightFile(genCoreError({ _ = try NumpyArray.read(contentsOf: path) }, sourceLocation: sourceLocation),

@@ -5,6 +5,8 @@ import Testing
 /// Reading and writing `.safetensors`. Reference: files written by safetensors 0.8 (torch `save_file`), with
 /// element bit patterns recorded by Python. Tolerance: exact (bitwise) everywhere.
 @Suite struct WeightsSafetensorsTests {
+    private let scratch: ScratchFolder
+    init() throws { scratch = try ScratchFolder() }
     @Test func readsEveryDTypeBitExactly() throws {
         let expected = try WeightsFixtures.expected().mixed
         let file = try SafetensorsFile(path: try WeightsFixtures.path("mixed.safetensors"))
@@ -77,7 +79,7 @@ import Testing
         let reference = try WeightsFixtures.bytes("mixed.safetensors")
         #expect(try SafetensorsWriter.serialized(tensors, metadata: expected.metadata) == reference)
 
-        let out = try WeightsFixtures.temporaryDirectory() + "/written.safetensors"
+        let out = try scratch.folder() + "/written.safetensors"
         try SafetensorsWriter.write(tensors, metadata: expected.metadata, to: out)
         #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: out))) == reference)
     }
@@ -90,7 +92,7 @@ import Testing
             "ids": Tensor(shape: [3], values: [Int64](arrayLiteral: 7, -8, 1 << 40)),
         ]
         let metadata = ["b": "line\nbreak \"quoted\" / é", "a": "\u{1}"]
-        let out = try WeightsFixtures.temporaryDirectory() + "/roundtrip.safetensors"
+        let out = try scratch.folder() + "/roundtrip.safetensors"
         try SafetensorsWriter.write(tensors, metadata: metadata, to: out)
         let file = try SafetensorsFile(path: out)
         #expect(file.metadata == metadata)

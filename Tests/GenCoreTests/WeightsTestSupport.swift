@@ -43,16 +43,29 @@ enum WeightsFixtures {
         try JSONDecoder().decode(Expected.self, from: Data(try bytes("expected.json")))
     }
 
-    /// A fresh empty folder for files a test writes.
-    static func temporaryDirectory() throws -> String {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("genkit-weights-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url.path
-    }
-
     static func write(_ bytes: [UInt8], to path: String) throws {
         try Data(bytes).write(to: URL(fileURLWithPath: path))
     }
+}
+
+/// A temporary folder for files a test writes, removed when the test's suite instance goes away.
+final class ScratchFolder {
+    let root: String
+
+    init() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("genkit-weights-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        root = url.path
+    }
+
+    /// A fresh empty subfolder.
+    func folder() throws -> String {
+        let path = root + "/" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+        return path
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: root) }
 }
 
 extension Tensor {

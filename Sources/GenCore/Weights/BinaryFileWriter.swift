@@ -14,7 +14,7 @@ struct BinaryFileWriter: ~Copyable {
 
     init(path: String) throws(GenCoreError) {
         self.path = path
-        temporaryPath = path + ".partial-\(getpid())"
+        temporaryPath = path + ".partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         fd = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw GenCoreError.io(path: path, reason: "cannot create: \(MemoryMappedFile.errnoText())")
