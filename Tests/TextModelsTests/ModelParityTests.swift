@@ -64,6 +64,38 @@ struct ModelParityTests {
         #expect(difference <= 1e-5 * expected.maxAbsLogit)
     }
 
+    static func promptLogitsDifference(_ model: any LanguageModel, _ expected: ModelFixtures.Expected) throws -> Float {
+        var cache = try model.makeCache(capacity: expected.prompt.count)
+        return maxAbsDifference(try model.forward(tokens: expected.prompt, cache: &cache).floats, expected.logits)
+    }
+
+    /// The same weights split over three shards with model.safetensors.index.json.
+    @Test func shardedCheckpointLoads() throws {
+        let model = try LanguageModelLoading.load(directory: ModelFixtures.directory("llama_tied_bias_sharded"))
+        let expected = try ModelFixtures.expected("llama_tied_bias")
+        #expect(try Self.promptLogitsDifference(model, expected) <= 1e-4 * expected.maxAbsLogit)
+    }
+
+    /// Original GPT-2 files name tensors without the `transformer.` prefix (`h.0.attn.c_attn.weight`).
+    @Test func gpt2WithoutPrefixLoads() throws {
+        let source = try SafetensorsCheckpoint(directory: ModelFixtures.directory("gpt2").path)
+        var renamed: [String: Tensor] = [:]
+        for name in source.names {
+            let bare = name.hasPrefix("transformer.") ? String(name.dropFirst("transformer.".count)) : name
+            renamed[bare] = try source.tensor(name)
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("genkit-gpt2-bare-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try SafetensorsWriter.write(renamed, to: directory.appendingPathComponent("model.safetensors").path)
+        try FileManager.default.copyItem(
+            at: ModelFixtures.directory("gpt2").appendingPathComponent("config.json"),
+            to: directory.appendingPathComponent("config.json"))
+        let model = try LanguageModelLoading.load(directory: directory)
+        let expected = try ModelFixtures.expected("gpt2")
+        #expect(try Self.promptLogitsDifference(model, expected) <= 1e-4 * expected.maxAbsLogit)
+    }
+
     /// Decoding writes into the storage allocated by makeCache: no copy-on-write reallocation per token.
     @Test func cacheStorageIsAllocatedOnce() throws {
         let model = try Self.load("llama_gqa")
