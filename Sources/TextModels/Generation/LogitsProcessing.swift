@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import GenCore
 
 /// The logits processors of transformers' `generate` (and vLLM's presence/frequency penalties), applied to one
 /// row of next-token logits in transformers' order:
@@ -56,15 +57,18 @@ public enum LogitsProcessing {
 
     /// Removes every logit below the k-th largest (ties with it survive, as in transformers).
     public static func applyTopK(_ k: Int, to logits: inout [Float]) {
-        guard k < logits.count else { return }
-        let threshold = logits.sorted(by: >)[k - 1]
+        guard k < logits.count,
+              let threshold = topK(Tensor(shape: [logits.count], values: logits), k: k).values.floats.last
+        else { return }
         for i in logits.indices where logits[i] < threshold { logits[i] = -.infinity }
     }
 
     /// Nucleus filtering as transformers does it: sort ascending, drop the tokens whose cumulative probability
     /// stays ≤ 1 − p, always keeping the most likely one.
     public static func applyTopP(_ p: Float, to logits: inout [Float]) {
-        let order = logits.indices.sorted { logits[$0] < logits[$1] }
+        // Already-filtered tokens have probability 0 and stay filtered, so only the others are sorted (after
+        // top-k that is k entries instead of the whole vocabulary).
+        let order = logits.indices.filter { logits[$0] > -.infinity }.sorted { logits[$0] < logits[$1] }
         let probabilities = softmax(order.map { logits[$0] })
         var cumulative: Float = 0
         for (rank, index) in order.enumerated().dropLast() {
