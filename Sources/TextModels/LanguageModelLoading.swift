@@ -6,6 +6,17 @@ import Foundation
 import GenCore
 
 /// Opens Hugging Face model folders (`config.json` + safetensors, sharded or not) as ``LanguageModel``s.
+///
+/// ```swift
+/// let model = try LanguageModelLoading.load(directory: folder)
+/// var parameters = try LanguageModelLoading.generationParameters(directory: folder)
+/// parameters.maxNewTokens = 200
+/// for try await piece in model.generateText(prompt: promptIDs, parameters: parameters, decode: { ids in
+///     tokenizer.decode(ids)
+/// }) {
+///     print(piece, terminator: "")
+/// }
+/// ```
 public enum LanguageModelLoading {
     /// `model_type` values ``load(directory:)`` understands.
     public static let supportedModelTypes = ["gpt2", "llama", "qwen2"]
