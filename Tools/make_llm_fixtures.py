@@ -96,6 +96,10 @@ def greedy_reference(model, prompt):
     out = model.generate(torch.tensor([prompt]), generation_config=generation_config)
     continuation = out[0, len(prompt):].tolist()
     assert len(continuation) == NEW_TOKENS, continuation
+    # Greedy with transformers' repetition penalty (prompt + output tokens penalised).
+    penalty_config = GenerationConfig(do_sample=False, max_new_tokens=NEW_TOKENS, pad_token_id=0, repetition_penalty=1.5)
+    penalised = model.generate(torch.tensor([prompt]), generation_config=penalty_config)
+    penalised = penalised[0, len(prompt):].tolist()
 
     ids = list(prompt)
     smallest_gap = float("inf")
@@ -105,7 +109,7 @@ def greedy_reference(model, prompt):
         smallest_gap = min(smallest_gap, float(top2[0] - top2[1]))
         ids.append(int(torch.argmax(logits)))
     assert ids[len(prompt):] == continuation, "generate() and the argmax loop disagree"
-    return continuation, smallest_gap
+    return continuation, penalised, smallest_gap
 
 
 def make_model(name, cls, config, dtype, edit_config, seed):
@@ -134,11 +138,12 @@ def make_model(name, cls, config, dtype, edit_config, seed):
     prompt = torch.randint(0, config.vocab_size, (PROMPT_LENGTH,), generator=generator).tolist()
     with torch.no_grad():
         logits = reloaded(torch.tensor([prompt])).logits[0]
-        continuation, gap = greedy_reference(reloaded, prompt)
+        continuation, penalised, gap = greedy_reference(reloaded, prompt)
     expected = {
         "prompt": prompt,
         "logits": logits.tolist(),
         "greedy": continuation,
+        "greedy_repetition_penalty_1_5": penalised,
         "smallest_top2_gap": gap,
         "max_abs_logit": float(logits.abs().max()),
     }

@@ -19,10 +19,13 @@ enum ModelFixtures {
         let prompt: [Int]
         let logits: [[Float]]
         let greedy: [Int]
+        /// Greedy with `repetition_penalty=1.5`.
+        let greedyRepetitionPenalty: [Int]
         let maxAbsLogit: Float
 
         enum CodingKeys: String, CodingKey {
             case prompt, logits, greedy, maxAbsLogit = "max_abs_logit"
+            case greedyRepetitionPenalty = "greedy_repetition_penalty_1_5"
         }
     }
 

@@ -42,6 +42,20 @@ struct ModelParityTests {
         #expect(output.finishReason == .maxNewTokens)
     }
 
+    /// The whole pipeline with a logits processor: greedy under transformers' repetition penalty 1.5.
+    @Test(arguments: names)
+    func greedyWithRepetitionPenaltyMatchesTransformers(name: String) throws {
+        let model = try Self.load(name)
+        let expected = try ModelFixtures.expected(name)
+        var parameters = GenerationParameters()
+        parameters.maxNewTokens = expected.greedyRepetitionPenalty.count
+        parameters.eosTokenIDs = [-1]
+        parameters.repetitionPenalty = 1.5
+        let output = try model.generate(prompt: expected.prompt, parameters: parameters)
+        #expect(output.tokens == expected.greedyRepetitionPenalty)
+        #expect(output.tokens != expected.greedy)
+    }
+
     /// Feeding the prompt in pieces and then one token at a time through the cache gives the logits of one
     /// full pass over the whole sequence (within float32 reassociation noise).
     @Test(arguments: ["gpt2", "llama_gqa", "qwen2_bf16"])

@@ -48,8 +48,11 @@ public enum SafetensorsDType: String, Sendable, CaseIterable {
 
 /// Where one tensor lives in a safetensors file, as declared by the header.
 public struct SafetensorsTensorInfo: Sendable, Equatable {
+    /// The tensor's key in the header.
     public let name: String
+    /// The declared element type (possibly one GenKit cannot load; see ``SafetensorsDType/tensorDType``).
     public let dtype: SafetensorsDType
+    /// The declared shape; `[]` for a scalar.
     public let shape: [Int]
     /// Byte range within the data section (the bytes after the header).
     public let dataRange: Range<Int>
