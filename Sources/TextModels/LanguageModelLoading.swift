@@ -33,17 +33,24 @@ public enum LanguageModelLoading {
     ///   unreadable, missing or mis-shaped weights.
     public static func load(directory: URL) throws -> any LanguageModel {
         let configURL = directory.appendingPathComponent("config.json")
-        let modelType = try decodeConfigurationFile(ModelType.self, at: configURL).modelType ?? ""
+        let data: Data
+        do { data = try Data(contentsOf: configURL) } catch {
+            throw TextModelsError.invalidConfiguration(path: configURL.path, reason: "cannot read the file: \(error)")
+        }
+        return try make(configuration: data, path: configURL.path, weights: weights(in: directory))
+    }
+
+    /// Builds the architecture a `config.json`'s bytes describe from `weights`. Vision-language models use this
+    /// with their `text_config` section and a renamed view of their checkpoint.
+    public static func make(configuration data: Data, path: String, weights: any WeightSource) throws -> any LanguageModel {
+        let modelType = try decodeConfiguration(ModelType.self, from: data, path: path).modelType ?? ""
         switch modelType {
         case "gpt2":
-            let config = try decodeConfigurationFile(GPT2Config.self, at: configURL)
-            return try GPT2LMHeadModel(config: config, weights: weights(in: directory))
+            return try GPT2LMHeadModel(config: decodeConfiguration(GPT2Config.self, from: data, path: path), weights: weights)
         case "llama":
-            let config = try decodeConfigurationFile(LlamaConfig.self, at: configURL)
-            return try LlamaForCausalLM(config: config, weights: weights(in: directory))
+            return try LlamaForCausalLM(config: decodeConfiguration(LlamaConfig.self, from: data, path: path), weights: weights)
         case "qwen2":
-            let config = try decodeConfigurationFile(Qwen2Config.self, at: configURL)
-            return try Qwen2ForCausalLM(config: config, weights: weights(in: directory))
+            return try Qwen2ForCausalLM(config: decodeConfiguration(Qwen2Config.self, from: data, path: path), weights: weights)
         default:
             throw TextModelsError.unsupportedModelType(modelType.isEmpty ? "(missing)" : modelType,
                                                        supported: supportedModelTypes)

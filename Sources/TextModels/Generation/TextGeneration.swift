@@ -26,16 +26,27 @@ public struct GenerationOutput: Sendable, Equatable {
 struct GenerationSession {
     let model: any LanguageModel
     let prompt: [Int]
+    /// Embeddings to prefill with instead of the prompt tokens' own (a multimodal prompt with image features
+    /// spliced in); the prompt ids still drive the penalties.
+    let promptEmbeddings: Tensor?
     let eosTokenIDs: Set<Int>
     let maxNewTokens: Int
     private(set) var generated: [Int] = []
     private var cache: KVCache
     private var sampler: TokenSampler
 
-    init(model: any LanguageModel, prompt: [Int], parameters: GenerationParameters) throws {
+    init(model: any LanguageModel, prompt: [Int], promptEmbeddings: Tensor? = nil, parameters: GenerationParameters) throws {
         try parameters.validate()
         guard !prompt.isEmpty else { throw GenCoreError.invalidArgument("generation needs a non-empty prompt") }
-        try model.validate(tokens: prompt)
+        if let promptEmbeddings {
+            guard promptEmbeddings.rank == 2, promptEmbeddings.shape[0] == prompt.count else {
+                throw GenCoreError.invalidArgument(
+                    "prompt embeddings must have one row per prompt token (\(prompt.count)), got shape \(promptEmbeddings.shape)")
+            }
+        } else {
+            try model.validate(tokens: prompt)
+        }
+        self.promptEmbeddings = promptEmbeddings
         guard prompt.count <= model.maxContextLength else {
             throw TextModelsError.contextOverflow(needed: prompt.count, available: model.maxContextLength)
         }
@@ -59,8 +70,13 @@ struct GenerationSession {
 
     /// Runs the model and appends the next token.
     mutating func step() throws -> Int {
-        let input = generated.isEmpty ? prompt : [generated[generated.count - 1]]
-        let logits = try model.forward(tokens: input, cache: &cache, logits: .last)
+        let logits: Tensor
+        if generated.isEmpty, let promptEmbeddings {
+            logits = try model.forward(embeddings: promptEmbeddings, cache: &cache, logits: .last)
+        } else {
+            let input = generated.isEmpty ? prompt : [generated[generated.count - 1]]
+            logits = try model.forward(tokens: input, cache: &cache, logits: .last)
+        }
         let token = sampler.next(logits: logits.floats, promptTokens: prompt, generatedTokens: generated)
         generated.append(token)
         return token
@@ -73,11 +89,14 @@ extension LanguageModel {
     /// - Parameter decode: maps ids to text; needed only for `parameters.stopStrings`.
     /// - Throws: ``TextModelsError/invalidTokenID(_:vocabularySize:)``, ``TextModelsError/contextOverflow(needed:available:)``
     ///   when the prompt exceeds the context, ``TextModelsError/invalidGenerationParameter(name:reason:)``.
+    /// - Parameter promptEmbeddings: `[prompt.count, hiddenSize]` embeddings to prefill with instead of the
+    ///   prompt tokens' own (image features spliced in by a multimodal model); `prompt` still drives penalties.
     public func generate(
-        prompt: [Int], parameters: GenerationParameters = GenerationParameters(),
+        prompt: [Int], promptEmbeddings: Tensor? = nil, parameters: GenerationParameters = GenerationParameters(),
         decode: (@Sendable ([Int]) -> String)? = nil
     ) throws -> GenerationOutput {
-        var session = try GenerationSession(model: self, prompt: prompt, parameters: parameters)
+        var session = try GenerationSession(model: self, prompt: prompt, promptEmbeddings: promptEmbeddings,
+                                            parameters: parameters)
         var stops = try stopMatcher(parameters, decode: decode)
         while session.finishReason == nil {
             if Task.isCancelled { return GenerationOutput(tokens: session.generated, finishReason: .cancelled) }
@@ -96,13 +115,14 @@ extension LanguageModel {
     /// Pieces never split a character, and never contain a stop string or its beginning (the stream ends
     /// before it). Cancelling the consuming task, or dropping the stream, stops generation before the next token.
     public func generateText(
-        prompt: [Int], parameters: GenerationParameters = GenerationParameters(),
+        prompt: [Int], promptEmbeddings: Tensor? = nil, parameters: GenerationParameters = GenerationParameters(),
         decode: @escaping @Sendable ([Int]) -> String
     ) -> AsyncThrowingStream<String, any Error> {
         AsyncThrowingStream { continuation in
             let task = Task.detached {
                 do {
-                    var session = try GenerationSession(model: self, prompt: prompt, parameters: parameters)
+                    var session = try GenerationSession(model: self, prompt: prompt, promptEmbeddings: promptEmbeddings,
+                                                        parameters: parameters)
                     var detokenizer = IncrementalDetokenizer(decode: decode)
                     var matcher = StopStringMatcher(stopStrings: parameters.stopStrings)
                     while session.finishReason == nil {
