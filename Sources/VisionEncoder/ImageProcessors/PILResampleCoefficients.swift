@@ -18,6 +18,12 @@ struct PILResampleCoefficients: Sendable {
     let paddedCount: [Int]
     /// `outSize × stride` weights, zero-padded.
     let weights: [Int32]
+    /// The same weights split as `high · 2¹¹ + low` (`low` in 0..<2048), both fitting `Int16`: a byte times either
+    /// half fits the 16×16→32-bit multiply-add SIMD units have (x86 `pmaddwd`), and recombining the two sums is
+    /// exact because it is plain integer arithmetic.
+    let weightsHigh: [Int16]
+    let weightsLow: [Int16]
+    static let splitBits: Int32 = 11
 
     static let simdWidth = 8
 
@@ -61,6 +67,9 @@ struct PILResampleCoefficients: Sendable {
         self.count = count
         self.paddedCount = paddedCount
         self.weights = weights
+        // |weight| < 2²³ (normalised weights stay below 2 in magnitude), so the high part fits 12 bits.
+        self.weightsHigh = weights.map { Int16(truncatingIfNeeded: $0 >> Self.splitBits) }
+        self.weightsLow = weights.map { Int16(truncatingIfNeeded: $0 & ((1 << Self.splitBits) - 1)) }
     }
 
     /// Converts an accumulated fixed-point sum (which already includes the rounding half) to a byte, clamping like
