@@ -21,6 +21,29 @@ struct ImageProcessorFixtures {
         var testDescription: String { name }
     }
 
+    /// A direct Pillow `Image.resize` of a stored image.
+    struct ResizeCase: Sendable, CustomTestStringConvertible {
+        let name: String
+        let image: String
+        let width: Int
+        let height: Int
+        let resample: Int
+        let file: String
+        var testDescription: String { name }
+    }
+
+    static let resizeCases: [ResizeCase] = (try? loadResizeCases()) ?? []
+
+    static func loadResizeCases() throws -> [ResizeCase] {
+        guard let list = try manifest()["resize_cases"] as? [[String: Any]] else { throw FixtureError.missing("resize_cases") }
+        return try list.map { c in
+            guard let name = c["name"] as? String, let image = c["image"] as? String, let width = c["width"] as? Int,
+                  let height = c["height"] as? Int, let resample = c["resample"] as? Int, let file = c["file"] as? String
+            else { throw FixtureError.missing("resize case fields") }
+            return ResizeCase(name: name, image: image, width: width, height: height, resample: resample, file: file)
+        }
+    }
+
     static let directory: URL? = Bundle.module.url(forResource: "Fixtures", withExtension: nil)?
         .appendingPathComponent("ImageProcessors")
 
