@@ -56,7 +56,11 @@ struct PILResampleCoefficients: Sendable {
             }
             for t in 0..<n {
                 let w = total != 0 ? raw[t] / total : raw[t]
-                weights[i * stride + t] = w < 0 ? Int32(-0.5 + w * one) : Int32(0.5 + w * one)
+                let fixed = w < 0 ? -0.5 + w * one : 0.5 + w * one
+                // Normalised weights stay below 2 (2²³ in fixed point); the clamp only guards against a degenerate
+                // kernel sum near zero, keeping the conversion defined and the 16-bit split below representable.
+                let limit = Double((1 << 26) - 1)
+                weights[i * stride + t] = Int32(min(max(fixed, -limit), limit))
             }
             start[i] = lo
             count[i] = n
@@ -67,7 +71,7 @@ struct PILResampleCoefficients: Sendable {
         self.count = count
         self.paddedCount = paddedCount
         self.weights = weights
-        // |weight| < 2²³ (normalised weights stay below 2 in magnitude), so the high part fits 12 bits.
+        // |weight| < 2²⁶ after the clamp above, so the high part fits Int16.
         self.weightsHigh = weights.map { Int16(truncatingIfNeeded: $0 >> Self.splitBits) }
         self.weightsLow = weights.map { Int16(truncatingIfNeeded: $0 & ((1 << Self.splitBits) - 1)) }
     }

@@ -18,10 +18,7 @@ public enum PILResize {
             throw VisionEncoderError.invalidResizeTarget(
                 reason: "resize target must be at least 1×1, got \(width)×\(height)")
         }
-        guard width <= maxDimension, height <= maxDimension else {
-            throw VisionEncoderError.invalidResizeTarget(
-                reason: "resize target \(width)×\(height) exceeds the \(maxDimension)-pixel limit per side")
-        }
+        try checkOutputSize(width: width, height: height, what: "resize target")
         guard image.channels == 1 || image.channels == 3 else {
             throw VisionEncoderError.unsupportedImage(
                 reason: "PIL-exact resize takes gray or RGB images; this one has \(image.channels) channels "
@@ -39,6 +36,18 @@ public enum PILResize {
 
     /// Largest output side we accept; keeps coefficient tables and buffers within reason.
     static let maxDimension = 1 << 16
+    /// Largest output area we accept (about 400 MB as RGB), so a hostile size fails cleanly instead of exhausting
+    /// memory.
+    static let maxPixels = 1 << 27
+
+    /// Throws unless `width × height` is a size we are willing to allocate for an output.
+    static func checkOutputSize(width: Int, height: Int, what: String) throws {
+        guard width > 0, height > 0, width <= maxDimension, height <= maxDimension, width * height <= maxPixels else {
+            throw VisionEncoderError.invalidResizeTarget(
+                reason: "\(what) \(width)×\(height) must be at least 1×1, at most \(maxDimension) per side and "
+                    + "\(maxPixels) pixels in all")
+        }
+    }
 
     // MARK: Convolution filters
 
