@@ -11,13 +11,9 @@ import GenCore
 public enum PILResize {
     /// Resizes `image` to `width × height` with `filter`.
     ///
-    /// Throws for non-positive target sizes and for images with an alpha channel (Pillow resizes those in
+    /// Throws for target sizes outside `1...65536` per side or above 2²⁷ pixels, and for images with an alpha channel (Pillow resizes those in
     /// premultiplied form, which this implementation does not reproduce; convert to RGB first).
     public static func resize(_ image: Image, width: Int, height: Int, filter: PILResampling) throws -> Image {
-        guard width > 0, height > 0 else {
-            throw VisionEncoderError.invalidResizeTarget(
-                reason: "resize target must be at least 1×1, got \(width)×\(height)")
-        }
         try checkOutputSize(width: width, height: height, what: "resize target")
         guard image.channels == 1 || image.channels == 3 else {
             throw VisionEncoderError.unsupportedImage(
