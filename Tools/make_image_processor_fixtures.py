@@ -22,7 +22,6 @@ import os
 import numpy as np
 from PIL import Image
 from skimage import data
-from transformers import AutoImageProcessor  # noqa: F401  (documents which entry point users take)
 from transformers.models.blip.image_processing_pil_blip import BlipImageProcessorPil
 from transformers.models.clip.image_processing_pil_clip import CLIPImageProcessorPil
 from transformers.models.llava.image_processing_pil_llava import LlavaImageProcessorPil
