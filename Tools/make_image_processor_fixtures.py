@@ -9,6 +9,7 @@ For every case we store
     same processor with do_rescale=False and do_normalize=False;
   * a seeded random sample of 2000 positions of the final float32 `pixel_values` tensor ([1, 3, H, W]) and
     the full tensor's float64 sum and mean.
+Direct `Image.resize` outputs for every Pillow filter on gray and RGB images are stored as well.
 Input photos are skimage's chelsea / coffee (RGB), an RGBA astronaut (synthetic radial alpha, 256×256) and a
 grayscale chelsea (150×225); their raw bytes are stored so the Swift tests need neither Python nor a decoder.
 
@@ -21,7 +22,6 @@ import os
 import numpy as np
 from PIL import Image
 from skimage import data
-from transformers import AutoImageProcessor  # noqa: F401  (documents which entry point users take)
 from transformers.models.blip.image_processing_pil_blip import BlipImageProcessorPil
 from transformers.models.clip.image_processing_pil_clip import CLIPImageProcessorPil
 from transformers.models.llava.image_processing_pil_llava import LlavaImageProcessorPil
@@ -80,6 +80,16 @@ CASES = [
 ]
 
 
+# Direct Pillow resizes (no transformers): every filter on a gray image, including the box/hamming filters
+# transformers configs rarely use, and upscales where bicubic/lanczos overshoot and must clip.
+# (case name, image, width, height, PIL resample code)
+RESIZE_CASES = (
+    [(f"pil_gray_shrink_{code}", "chelsea_gray", 61, 43, code) for code in range(6)]
+    + [(f"pil_gray_upscale_{code}", "chelsea_gray", 200, 130, code) for code in (1, 3)]
+    + [(f"pil_rgb_shrink_{code}", "chelsea", 90, 60, code) for code in (4, 5)]
+)
+
+
 def build(cls_name, config):
     kwargs = {k: v for k, v in config.items() if k != "image_processor_type"}
     return CLASSES[cls_name](**kwargs)
@@ -129,6 +139,14 @@ def main():
             "mean": float(full.astype(np.float64).mean()),
         })
         print(case, full.shape, pixels_hwc.shape)
+
+    manifest["resize_cases"] = []
+    for case, image_name, width, height, code in RESIZE_CASES:
+        out = np.array(images[image_name].resize((width, height), resample=code))
+        file = f"{case}.raw"
+        out.astype(np.uint8).tofile(os.path.join(OUT, file))
+        manifest["resize_cases"].append(
+            {"name": case, "image": image_name, "width": width, "height": height, "resample": code, "file": file})
 
     with open(os.path.join(OUT, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)

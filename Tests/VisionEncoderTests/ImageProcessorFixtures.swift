@@ -7,18 +7,33 @@ import VisionEncoder
 /// PIL-backend processors and Pillow 13).
 struct ImageProcessorFixtures {
     struct Case: Sendable, CustomTestStringConvertible {
-        let name: String
-        let image: String
+        let name, image, resizedFile, sampleFile: String
+        /// The case's `preprocessor_config.json` contents.
         let config: Data
-        let resizedFile: String
-        let resizedHeight: Int
-        let resizedWidth: Int
+        let resizedHeight, resizedWidth, sampleCount: Int
         let tensorShape: [Int]
-        let sampleFile: String
-        let sampleCount: Int
-        let sum: Double
-        let mean: Double
+        /// float64 sum and mean of transformers' whole tensor.
+        let sum, mean: Double
         var testDescription: String { name }
+    }
+
+    /// A direct Pillow `Image.resize` of a stored image.
+    struct ResizeCase: Sendable, CustomTestStringConvertible {
+        let name, image, file: String
+        let width, height, resample: Int
+        var testDescription: String { name }
+    }
+
+    static let resizeCases: [ResizeCase] = (try? loadResizeCases()) ?? []
+
+    static func loadResizeCases() throws -> [ResizeCase] {
+        guard let list = try manifest()["resize_cases"] as? [[String: Any]] else { throw FixtureError.missing("resize_cases") }
+        return try list.map { c in
+            guard let name = c["name"] as? String, let image = c["image"] as? String, let width = c["width"] as? Int,
+                  let height = c["height"] as? Int, let resample = c["resample"] as? Int, let file = c["file"] as? String
+            else { throw FixtureError.missing("resize case fields") }
+            return ResizeCase(name: name, image: image, file: file, width: width, height: height, resample: resample)
+        }
     }
 
     static let directory: URL? = Bundle.module.url(forResource: "Fixtures", withExtension: nil)?
@@ -45,9 +60,9 @@ struct ImageProcessorFixtures {
                   let shape = c["tensor_shape"] as? [Int], let sample = c["sample_file"] as? String,
                   let count = c["sample_count"] as? Int, let sum = c["sum"] as? Double, let mean = c["mean"] as? Double
             else { throw FixtureError.missing("case fields") }
-            return Case(name: name, image: image, config: try JSONSerialization.data(withJSONObject: config),
-                        resizedFile: resized, resizedHeight: h, resizedWidth: w, tensorShape: shape,
-                        sampleFile: sample, sampleCount: count, sum: sum, mean: mean)
+            return Case(name: name, image: image, resizedFile: resized, sampleFile: sample,
+                        config: try JSONSerialization.data(withJSONObject: config),
+                        resizedHeight: h, resizedWidth: w, sampleCount: count, tensorShape: shape, sum: sum, mean: mean)
         }
     }
 

@@ -57,3 +57,16 @@ import VisionEncoder
         #expect(abs(mean - c.mean) <= allowance, "\(c.name): mean \(mean) vs \(c.mean)")
     }
 }
+
+/// A batch is the per-image results stacked along N (transformers processes batch images independently).
+@Suite struct ImageProcessorBatchTests {
+    @Test func batchStacksSingleImageResults() throws {
+        let processor = try ImageProcessor(config: ImageProcessorConfig(defaultsFor: .clip))
+        let a = try ImageProcessorFixtures.image(named: "chelsea_gray")
+        let b = try ImageProcessorFixtures.image(named: "astronaut_rgba")
+        let batch = try processor.preprocess([a, b])
+        #expect(batch.shape == [2, 3, 224, 224])
+        let single = try processor.preprocess([a]).floats + processor.preprocess([b]).floats
+        #expect(batch.floats == single)
+    }
+}

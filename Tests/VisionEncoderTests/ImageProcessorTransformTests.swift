@@ -73,3 +73,13 @@ import VisionEncoder
         #expect(throws: VisionEncoderError.self) { try ImageProcessor(config: config).preprocess([gray]) }
     }
 }
+
+/// Sizes from outside that would exhaust memory fail with typed errors instead.
+@Suite struct ImageProcessorLimitTests {
+    @Test func hugeOutputsAreRejected() throws {
+        let tall = try Image(width: 1, height: 20_000, channels: 3, pixels: [UInt8](repeating: 0, count: 60_000))
+        #expect(throws: VisionEncoderError.self) { try tall.paddedToSquare(background: [0, 0, 0]) }
+        #expect(throws: VisionEncoderError.self) { try tall.centerCropped(height: 60_000, width: 60_000) }
+        #expect(throws: VisionEncoderError.self) { try PILResize.resize(tall, width: 60_000, height: 60_000, filter: .nearest) }
+    }
+}

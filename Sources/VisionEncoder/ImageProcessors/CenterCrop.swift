@@ -4,11 +4,7 @@ extension Image {
     /// transformers' `center_crop`: a `height × width` window centred with floor division, padded with zeros
     /// where the image is smaller than the window (the image then sits at `ceil(missing / 2)` from the top/left).
     public func centerCropped(height cropHeight: Int, width cropWidth: Int) throws -> Image {
-        guard cropHeight > 0, cropWidth > 0, cropHeight <= PILResize.maxDimension, cropWidth <= PILResize.maxDimension
-        else {
-            throw VisionEncoderError.invalidResizeTarget(
-                reason: "crop size must be between 1 and \(PILResize.maxDimension) per side, got \(cropHeight)×\(cropWidth)")
-        }
+        try PILResize.checkOutputSize(width: cropWidth, height: cropHeight, what: "crop size")
         if cropHeight == height && cropWidth == width { return self }
         let rows = Self.cropWindow(source: height, crop: cropHeight)
         let cols = Self.cropWindow(source: width, crop: cropWidth)

@@ -5,17 +5,26 @@ import GenCore
 /// (`AutoImageProcessor.from_pretrained(..., backend="pil")`, the former `use_fast=False`).
 ///
 /// Per image: convert to RGB (alpha over white) → LLaVA pad-to-square → PIL resize → center crop → rescale →
-/// normalise, then batch padding where configured. The torchvision ("fast") backend that transformers picks by
-/// default resizes with torch's antialiased interpolation instead of Pillow's and differs by a few levels here
-/// and there; models were trained with PIL preprocessing, which is what this reproduces bit for bit.
+/// normalise, then batch padding where configured. The torchvision ("fast") backend that transformers 5 picks by
+/// default when torchvision is installed resizes float tensors with torchvision's own antialiasing kernels, so
+/// its bytes are not Pillow's; the PIL backend is the one the original checkpoints' preprocessing used, and the
+/// one reproduced here bit for bit.
 public struct ImageProcessor: Sendable {
     public let config: ImageProcessorConfig
 
-    /// Throws if `config` (built by hand rather than parsed) lacks three non-zero means and standard deviations.
+    /// Throws if `config` (built by hand rather than parsed) lacks three means and non-zero standard deviations,
+    /// or asks for a center crop without a crop size.
     public init(config: ImageProcessorConfig) throws {
-        guard config.imageMean.count == 3, config.imageStd.count == 3, !config.imageStd.contains(0) else {
+        let statistics = config.imageMean + config.imageStd + [config.rescaleFactor]
+        guard config.imageMean.count == 3, config.imageStd.count == 3, !config.imageStd.contains(0),
+              statistics.allSatisfy(\.isFinite)
+        else {
             throw VisionEncoderError.invalidPreprocessorConfig(
-                path: "(in memory)", reason: "image_mean and image_std need 3 values each, std non-zero")
+                path: "(in memory)", reason: "image_mean and image_std need 3 finite values each, std non-zero")
+        }
+        guard !config.doCenterCrop || config.cropSize != nil else {
+            throw VisionEncoderError.invalidPreprocessorConfig(
+                path: "(in memory)", reason: "do_center_crop is true but crop_size is missing")
         }
         self.config = config
     }

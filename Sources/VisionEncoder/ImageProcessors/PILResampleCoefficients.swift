@@ -18,6 +18,12 @@ struct PILResampleCoefficients: Sendable {
     let paddedCount: [Int]
     /// `outSize × stride` weights, zero-padded.
     let weights: [Int32]
+    /// The same weights split as `high · 2¹¹ + low` (`low` in 0..<2048), both fitting `Int16`: a byte times either
+    /// half fits the 16×16→32-bit multiply-add SIMD units have (x86 `pmaddwd`), and recombining the two sums is
+    /// exact because it is plain integer arithmetic.
+    let weightsHigh: [Int16]
+    let weightsLow: [Int16]
+    static let splitBits: Int32 = 11
 
     static let simdWidth = 8
 
@@ -50,7 +56,11 @@ struct PILResampleCoefficients: Sendable {
             }
             for t in 0..<n {
                 let w = total != 0 ? raw[t] / total : raw[t]
-                weights[i * stride + t] = w < 0 ? Int32(-0.5 + w * one) : Int32(0.5 + w * one)
+                let fixed = w < 0 ? -0.5 + w * one : 0.5 + w * one
+                // Normalised weights stay below 2 (2²³ in fixed point); the clamp only guards against a degenerate
+                // kernel sum near zero, keeping the conversion defined and the 16-bit split below representable.
+                let limit = Double((1 << 26) - 1)
+                weights[i * stride + t] = Int32(min(max(fixed, -limit), limit))
             }
             start[i] = lo
             count[i] = n
@@ -61,6 +71,9 @@ struct PILResampleCoefficients: Sendable {
         self.count = count
         self.paddedCount = paddedCount
         self.weights = weights
+        // |weight| < 2²⁶ after the clamp above, so the high part fits Int16.
+        self.weightsHigh = weights.map { Int16(truncatingIfNeeded: $0 >> Self.splitBits) }
+        self.weightsLow = weights.map { Int16(truncatingIfNeeded: $0 & ((1 << Self.splitBits) - 1)) }
     }
 
     /// Converts an accumulated fixed-point sum (which already includes the rounding half) to a byte, clamping like

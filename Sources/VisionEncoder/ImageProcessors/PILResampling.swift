@@ -7,11 +7,17 @@ import Darwin
 /// Pillow's resampling filters, with the integer codes `preprocessor_config.json` stores in `resample`
 /// (transformers' `PILImageResampling`, which mirrors `PIL.Image.Resampling`).
 public enum PILResampling: Int, Sendable, CaseIterable {
+    /// Pick the source pixel under each output pixel's centre (no antialiasing).
     case nearest = 0
+    /// Lanczos-3 windowed sinc (`PIL.Image.LANCZOS`, formerly `ANTIALIAS`).
     case lanczos = 1
+    /// Triangle filter; widened when shrinking, so it antialiases.
     case bilinear = 2
+    /// Keys cubic with a = −0.5; widened when shrinking.
     case bicubic = 3
+    /// Area average.
     case box = 4
+    /// Hamming-windowed sinc with support 1.
     case hamming = 5
 
     /// Half-width of the filter kernel in source pixels at scale 1 (Pillow scales it by the shrink factor).

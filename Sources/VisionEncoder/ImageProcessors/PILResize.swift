@@ -11,17 +11,10 @@ import GenCore
 public enum PILResize {
     /// Resizes `image` to `width × height` with `filter`.
     ///
-    /// Throws for non-positive target sizes and for images with an alpha channel (Pillow resizes those in
+    /// Throws for target sizes outside `1...65536` per side or above 2²⁷ pixels, and for images with an alpha channel (Pillow resizes those in
     /// premultiplied form, which this implementation does not reproduce; convert to RGB first).
     public static func resize(_ image: Image, width: Int, height: Int, filter: PILResampling) throws -> Image {
-        guard width > 0, height > 0 else {
-            throw VisionEncoderError.invalidResizeTarget(
-                reason: "resize target must be at least 1×1, got \(width)×\(height)")
-        }
-        guard width <= maxDimension, height <= maxDimension else {
-            throw VisionEncoderError.invalidResizeTarget(
-                reason: "resize target \(width)×\(height) exceeds the \(maxDimension)-pixel limit per side")
-        }
+        try checkOutputSize(width: width, height: height, what: "resize target")
         guard image.channels == 1 || image.channels == 3 else {
             throw VisionEncoderError.unsupportedImage(
                 reason: "PIL-exact resize takes gray or RGB images; this one has \(image.channels) channels "
@@ -39,6 +32,18 @@ public enum PILResize {
 
     /// Largest output side we accept; keeps coefficient tables and buffers within reason.
     static let maxDimension = 1 << 16
+    /// Largest output area we accept (about 400 MB as RGB), so a hostile size fails cleanly instead of exhausting
+    /// memory.
+    static let maxPixels = 1 << 27
+
+    /// Throws unless `width × height` is a size we are willing to allocate for an output.
+    static func checkOutputSize(width: Int, height: Int, what: String) throws {
+        guard width > 0, height > 0, width <= maxDimension, height <= maxDimension, width * height <= maxPixels else {
+            throw VisionEncoderError.invalidResizeTarget(
+                reason: "\(what) \(width)×\(height) must be at least 1×1, at most \(maxDimension) per side and "
+                    + "\(maxPixels) pixels in all")
+        }
+    }
 
     // MARK: Convolution filters
 
@@ -78,61 +83,70 @@ public enum PILResize {
 
     /// Resamples each row in `rows` of an interleaved `width × channels` image along x.
     ///
-    /// Each row is first split into one `Int32` plane per channel (zero-padded past the end) so that every output
-    /// sample is a contiguous dot product that maps onto SIMD multiply-adds.
+    /// Each row is first split into one `Int16` plane per channel (zero-padded past the end) so that every output
+    /// sample is a contiguous dot product, computed on the split weights so the compiler can use 16-bit SIMD
+    /// multiply-adds; the result equals Pillow's 32-bit integer sum exactly.
     private static func horizontalPass(
         _ source: [UInt8], width: Int, channels: Int, rows: Range<Int>, coefficients: PILResampleCoefficients
     ) -> [UInt8] {
         let outWidth = coefficients.start.count
-        let planeLength = width + coefficients.stride
+        let stride = coefficients.stride
+        let planeLength = width + stride
         var output = [UInt8](repeating: 0, count: rows.count * outWidth * channels)
-        var planes = [Int32](repeating: 0, count: planeLength * channels)
+        var planes = [Int16](repeating: 0, count: planeLength * channels)
         source.withUnsafeBufferPointer { src in
-            output.withUnsafeMutableBufferPointer { dst in
-                planes.withUnsafeMutableBufferPointer { planeBuffer in
-                    coefficients.weights.withUnsafeBufferPointer { weights in
-                        guard let srcBase = src.baseAddress, let dstBase = dst.baseAddress,
-                              let planeBase = planeBuffer.baseAddress, let weightBase = weights.baseAddress
-                        else { return }
-                        for (outRow, row) in rows.enumerated() {
-                            let line = srcBase + row * width * channels
-                            for c in 0..<channels {
-                                let plane = planeBase + c * planeLength
-                                for x in 0..<width { plane[x] = Int32(line[x * channels + c]) }
-                            }
-                            let outLine = dstBase + outRow * outWidth * channels
-                            for c in 0..<channels {
-                                let plane = UnsafeRawPointer(planeBase + c * planeLength)
-                                for x in 0..<outWidth {
-                                    let sum = dot(
-                                        plane + coefficients.start[x] * MemoryLayout<Int32>.stride,
-                                        UnsafeRawPointer(weightBase + x * coefficients.stride),
-                                        count: coefficients.paddedCount[x])
-                                    outLine[x * channels + c] = PILResampleCoefficients.clip8(
-                                        sum &+ PILResampleCoefficients.roundingHalf)
-                                }
-                            }
-                        }
+        output.withUnsafeMutableBufferPointer { dst in
+        planes.withUnsafeMutableBufferPointer { planeBuffer in
+        coefficients.weightsHigh.withUnsafeBufferPointer { high in
+        coefficients.weightsLow.withUnsafeBufferPointer { low in
+        coefficients.start.withUnsafeBufferPointer { start in
+        coefficients.paddedCount.withUnsafeBufferPointer { count in
+            guard let srcBase = src.baseAddress, let dstBase = dst.baseAddress, let planeBase = planeBuffer.baseAddress,
+                  let highBase = high.baseAddress, let lowBase = low.baseAddress
+            else { return }
+            for (outRow, row) in rows.enumerated() {
+                let line = srcBase + row * width * channels
+                if channels == 3 {
+                    // One pass over the row: the compiler turns the stride-3 loads into vector shuffles.
+                    let p0 = planeBase, p1 = planeBase + planeLength, p2 = planeBase + 2 * planeLength
+                    for x in 0..<width {
+                        p0[x] = Int16(line[3 * x])
+                        p1[x] = Int16(line[3 * x + 1])
+                        p2[x] = Int16(line[3 * x + 2])
+                    }
+                } else {
+                    for c in 0..<channels {
+                        let plane = planeBase + c * planeLength
+                        for x in 0..<width { plane[x] = Int16(line[x * channels + c]) }
+                    }
+                }
+                let outLine = dstBase + outRow * outWidth * channels
+                for c in 0..<channels {
+                    let plane = UnsafePointer(planeBase + c * planeLength)
+                    for x in 0..<outWidth {
+                        let sum = splitDot(plane + start[x], highBase + x * stride, lowBase + x * stride, count: count[x])
+                        outLine[x * channels + c] = PILResampleCoefficients.clip8(
+                            sum &+ PILResampleCoefficients.roundingHalf)
                     }
                 }
             }
-        }
+        }}}}}}}
         return output
     }
 
-    /// Sum of `count` (a multiple of 8) products, with C's wrapping `int` arithmetic.
+    /// `Σ a·(high·2¹¹ + low)` over `count` samples with wrapping 32-bit arithmetic, like Pillow's C `int` sum.
     @inline(__always)
-    private static func dot(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, count: Int) -> Int32 {
-        var acc = SIMD8<Int32>(repeating: 0)
-        var offset = 0
-        let byteCount = count * MemoryLayout<Int32>.stride
-        while offset < byteCount {
-            let x = a.loadUnaligned(fromByteOffset: offset, as: SIMD8<Int32>.self)
-            let w = b.loadUnaligned(fromByteOffset: offset, as: SIMD8<Int32>.self)
-            acc &+= x &* w
-            offset += MemoryLayout<SIMD8<Int32>>.stride
+    private static func splitDot(
+        _ a: UnsafePointer<Int16>, _ high: UnsafePointer<Int16>, _ low: UnsafePointer<Int16>, count: Int
+    ) -> Int32 {
+        var sumHigh: Int32 = 0
+        var sumLow: Int32 = 0
+        for i in 0..<count {
+            let v = Int32(a[i])
+            sumHigh &+= v &* Int32(high[i])
+            sumLow &+= v &* Int32(low[i])
         }
-        return acc.wrappedSum()
+        return sumHigh &<< PILResampleCoefficients.splitBits &+ sumLow
     }
 
     /// Resamples along y. `rowOffset` is the source row that `source`'s first row stands for (the horizontal pass

@@ -10,6 +10,7 @@ extension Image {
         }
         if width == height { return self }
         let side = Swift.max(width, height)
+        try PILResize.checkOutputSize(width: side, height: side, what: "padded square")
         var out = [UInt8](repeating: 0, count: side * side * channels)
         for i in 0..<(side * side) {
             for c in 0..<channels { out[i * channels + c] = background[c] }
