@@ -12,7 +12,7 @@ let quick = ProcessInfo.processInfo.environment["GENKIT_BENCH_QUICK"] != nil
 func vitBase() throws -> ViTModel {
     var c = ViTConfig()
     if quick { c.numHiddenLayers = 2 }
-    return try ViTModel(config: c, weights: .random(seed: 1))
+    return try ViTModel(config: c, weights: WeightLoader(source: RandomWeightSource(seed: 1)))
 }
 
 /// CLIP ViT-L/14 at 336, as LLaVA-1.5 uses it.
@@ -20,7 +20,7 @@ func clipLarge() throws -> CLIPVisionModel {
     var c = CLIPVisionConfig()
     c.hiddenSize = 1024; c.intermediateSize = 4096; c.numHiddenLayers = quick ? 2 : 24; c.numAttentionHeads = 16
     c.imageSize = 336; c.patchSize = 14; c.projectionDim = 768
-    return try CLIPVisionModel(config: c, weights: .random(seed: 2).scoped("vision_model"))
+    return try CLIPVisionModel(config: c, weights: WeightLoader(source: RandomWeightSource(seed: 2)))
 }
 
 /// A 12-megapixel JPEG: astronaut.jpg upscaled to 4000×3000 (bicubic) and encoded at quality 90,

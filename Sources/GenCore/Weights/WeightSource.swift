@@ -9,6 +9,10 @@ public protocol WeightSource: Sendable {
     func info(for name: String) throws(GenCoreError) -> SafetensorsTensorInfo
     /// Loads a tensor. Throws ``GenCoreError/missingTensor(name:path:)`` or ``GenCoreError/unsupportedDType(path:tensor:dtype:)``.
     func tensor(_ name: String) throws(GenCoreError) -> Tensor
+    /// Whether a tensor of this name exists (default: ``info(for:)`` succeeds).
+    func contains(_ name: String) -> Bool
+    /// Loads a tensor that must have `expectedShape` (default: checks ``info(for:)`` first, then loads).
+    func tensor(_ name: String, expectedShape: [Int]) throws(GenCoreError) -> Tensor
 }
 
 extension WeightSource {
