@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "GenCore", targets: ["GenCore"]),
         .library(name: "TextModels", targets: ["TextModels"]),
         .library(name: "VisionEncoder", targets: ["VisionEncoder"]),
+        .library(name: "DiffusionModels", targets: ["DiffusionModels"]),
     ],
     dependencies: [
         // Used only by Benchmarks/ and Examples/; the library products depend on the toolchain and system libraries alone.
@@ -30,11 +31,13 @@ let package = Package(
         .target(name: "GenCore", dependencies: ["CGenKernels", "CGenImageCodecs"]),
         .target(name: "TextModels", dependencies: ["GenCore"]),
         .target(name: "VisionEncoder", dependencies: ["GenCore"]),
+        .target(name: "DiffusionModels", dependencies: ["GenCore"]),
 
         // MARK: Tests
         .testTarget(name: "GenCoreTests", dependencies: ["GenCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TextModelsTests", dependencies: ["TextModels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VisionEncoderTests", dependencies: ["VisionEncoder"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DiffusionModelsTests", dependencies: ["DiffusionModels"], resources: [.copy("Fixtures")]),
 
         // MARK: Benchmarks (swift package benchmark)
         .executableTarget(

@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""Writes the DiffusionModels test fixtures (run with the reference venv: torch 2.15.0, diffusers 0.42.1).
+
+Random/torch_generator.safetensors — torch.randn / torch.rand outputs of seeded CPU generators, used to check
+    TorchGenerator bit for bit. Large draws are stored as a strided sample plus an exact checksum (the int64 sum
+    of the float32 bit patterns) so that the file stays small while every element is still checked.
+Schedulers/*.safetensors — see make_scheduler_fixtures() below.
+
+Usage: ~/.cache/genkit-reference-venv/bin/python Tools/make_scheduler_fixtures.py
+"""
+import json
+import math
+import os
+
+import numpy as np
+import torch
+from safetensors.numpy import save_file
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "DiffusionModelsTests", "Fixtures")
+
+
+def bits_checksum(t):
+    return np.array([t.contiguous().view(torch.int32).to(torch.int64).sum().item()], dtype=np.int64)
+
+
+def make_random_fixtures():
+    out = {}
+    # Single draws from a fresh generator: scalar path (< 16 elements), vector path (>= 16), vector path with tail.
+    for shape in [(1,), (7,), (15,), (16,), (17,), (4, 4, 8, 8)]:
+        g = torch.Generator().manual_seed(1234)
+        out["randn_" + "x".join(map(str, shape))] = torch.randn(shape, generator=g).numpy()
+    # An SD-sized latent: a strided sample plus the checksum of all elements.
+    g = torch.Generator().manual_seed(42)
+    big = torch.randn((2, 4, 64, 64), generator=g)
+    # (copied: safetensors.numpy writes the buffer of a strided view, not the view)
+    out["randn_2x4x64x64_sample"] = np.ascontiguousarray(big.flatten()[::97].numpy())
+    out["randn_2x4x64x64_bits_sum"] = bits_checksum(big)
+    # Consecutive calls on one generator, mixing paths; the scalar path caches a normal across calls.
+    g = torch.Generator().manual_seed(7)
+    for i, (kind, n) in enumerate([("randn", 3), ("randn", 20), ("randn", 1), ("rand", 5), ("randn", 16),
+                                   ("randn", 2), ("rand", 40), ("randn", 33)]):
+        fn = torch.randn if kind == "randn" else torch.rand
+        out[f"sequence_{i}_{kind}_{n}"] = fn(n, generator=g).numpy()
+    # A negative seed (PyTorch reinterprets it as unsigned 64-bit) and a seed above 2^32.
+    out["randn_seed_minus_1"] = torch.randn(20, generator=torch.Generator().manual_seed(-1)).numpy()
+    out["randn_seed_2pow32_plus_5"] = torch.randn(5, generator=torch.Generator().manual_seed(2**32 + 5)).numpy()
+    os.makedirs(os.path.join(ROOT, "Random"), exist_ok=True)
+    save_file(out, os.path.join(ROOT, "Random", "torch_generator.safetensors"))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Schedulers: each case builds a scheduler from a scheduler_config.json dictionary, runs set_timesteps and a short
+# denoising loop on a [1, 4, 8, 8] latent drawn from a seeded torch generator (the same generator then feeds the
+# schedulers' own noise), with a fake model whose output is a polynomial of the sample and the timestep. The
+# polynomial uses only float32 multiplies and adds so that the Swift tests compute the identical model output.
+# Stored per case: timesteps, sigmas (when the scheduler has them), init_noise_sigma and the sample after each step.
+
+SD_BETAS = {"beta_start": 0.00085, "beta_end": 0.012, "beta_schedule": "scaled_linear", "num_train_timesteps": 1000}
+LATENT_SHAPE = (1, 4, 8, 8)
+
+
+def fake_model(sample, t):
+    bias = float(np.float32(float(t) / 1000.0))
+    return sample * 0.9 - (sample * sample) * 0.05 + bias
+
+
+def run_case(config, steps, seed, strength=None):
+    import diffusers
+    cls = getattr(diffusers, config["_class_name"])
+    scheduler = cls.from_config(config)
+    scheduler.set_timesteps(steps)
+    g = torch.Generator().manual_seed(seed)
+    latent = torch.randn(LATENT_SHAPE, generator=g)
+    timesteps = scheduler.timesteps
+    record = {}
+    if strength is not None:
+        # StableDiffusionImg2ImgPipeline.get_timesteps + prepare_latents: the "image" latent is the randn draw.
+        init_timestep = min(int(steps * strength), steps)
+        t_start = max(steps - init_timestep, 0)
+        timesteps = scheduler.timesteps[t_start * scheduler.order:]
+        if hasattr(scheduler, "set_begin_index"):
+            scheduler.set_begin_index(t_start * scheduler.order)
+        noise = torch.randn(LATENT_SHAPE, generator=g)
+        sample = scheduler.add_noise(latent, noise, timesteps[:1].repeat(1))
+        record["noised"] = sample.numpy().copy()
+    else:
+        sample = latent * scheduler.init_noise_sigma
+    outputs = []
+    for t in timesteps:
+        model_input = scheduler.scale_model_input(sample, t)
+        out = fake_model(model_input, t)
+        kwargs = {"generator": g} if "generator" in scheduler.step.__code__.co_varnames else {}
+        sample = scheduler.step(out, t, sample, **kwargs).prev_sample
+        outputs.append(sample.numpy().copy())
+    record["timesteps"] = scheduler.timesteps.numpy().astype(np.float32)
+    record["run_timesteps"] = timesteps.numpy().astype(np.float32)
+    if hasattr(scheduler, "sigmas") and isinstance(scheduler.sigmas, torch.Tensor) and len(scheduler.sigmas) == len(scheduler.timesteps) + 1:
+        record["sigmas"] = scheduler.sigmas.numpy().astype(np.float32)
+    record["init_noise_sigma"] = np.array([float(scheduler.init_noise_sigma)], dtype=np.float32)
+    record["steps"] = np.stack(outputs).astype(np.float32)
+    return record
+
+
+def scheduler_cases():
+    cases = []
+
+    def add(name, class_name, steps=10, strength=None, **fields):
+        config = {"_class_name": class_name, "_diffusers_version": "0.42.1"}
+        config.update(fields)
+        cases.append({"name": name, "config": config, "num_inference_steps": steps, "seed": 100 + len(cases),
+                      "strength": strength})
+
+    spacings = ["leading", "trailing", "linspace"]
+    for p in ["epsilon", "v_prediction", "sample"]:
+        for s in spacings:
+            add(f"ddpm_{p}_{s}", "DDPMScheduler", prediction_type=p, timestep_spacing=s, **SD_BETAS)
+            add(f"ddim_{p}_{s}", "DDIMScheduler", prediction_type=p, timestep_spacing=s, clip_sample=False,
+                set_alpha_to_one=False, steps_offset=1, **SD_BETAS)
+            add(f"euler_{p}_{s}", "EulerDiscreteScheduler", prediction_type=p, timestep_spacing=s, steps_offset=1, **SD_BETAS)
+            if p != "sample":  # diffusers' ancestral Euler has no "sample" prediction
+                add(f"euler_a_{p}_{s}", "EulerAncestralDiscreteScheduler", prediction_type=p, timestep_spacing=s,
+                    steps_offset=1, **SD_BETAS)
+            add(f"dpmpp_{p}_{s}", "DPMSolverMultistepScheduler", prediction_type=p, timestep_spacing=s, steps_offset=1,
+                algorithm_type="dpmsolver++", solver_order=2, **SD_BETAS)
+        add(f"lcm_{p}", "LCMScheduler", steps=4, prediction_type=p, **SD_BETAS)
+    for p in ["epsilon", "v_prediction"]:
+        for s in spacings:
+            add(f"pndm_{p}_{s}", "PNDMScheduler", prediction_type=p, timestep_spacing=s, skip_prk_steps=True,
+                set_alpha_to_one=False, steps_offset=1, **SD_BETAS)
+    # Other beta schedules and options.
+    add("ddpm_linear_defaults", "DDPMScheduler")
+    add("ddim_cosine_clip", "DDIMScheduler", beta_schedule="squaredcos_cap_v2", clip_sample=True)
+    add("ddim_set_alpha_to_one", "DDIMScheduler", set_alpha_to_one=True, **SD_BETAS)
+    add("euler_karras", "EulerDiscreteScheduler", use_karras_sigmas=True, steps=12, **SD_BETAS)
+    add("euler_sigma_min", "EulerDiscreteScheduler", final_sigmas_type="sigma_min", timestep_spacing="trailing", **SD_BETAS)
+    add("euler_linspace_25", "EulerDiscreteScheduler", steps=25, **SD_BETAS)
+    add("dpmpp_karras", "DPMSolverMultistepScheduler", use_karras_sigmas=True, steps=12, **SD_BETAS)
+    add("dpmpp_karras_20", "DPMSolverMultistepScheduler", use_karras_sigmas=True, steps=20, **SD_BETAS)
+    add("dpmpp_sigma_min", "DPMSolverMultistepScheduler", final_sigmas_type="sigma_min", steps=16, **SD_BETAS)
+    add("dpmpp_cosine_trailing", "DPMSolverMultistepScheduler", beta_schedule="squaredcos_cap_v2", timestep_spacing="trailing")
+    add("lcm_8_steps", "LCMScheduler", steps=8, **SD_BETAS)
+    add("pndm_linear_defaults", "PNDMScheduler", skip_prk_steps=True)
+    # img2img: timesteps subset by strength, add_noise at the first kept timestep.
+    for cls, short in [("DDPMScheduler", "ddpm"), ("DDIMScheduler", "ddim"), ("PNDMScheduler", "pndm"),
+                       ("EulerDiscreteScheduler", "euler"), ("EulerAncestralDiscreteScheduler", "euler_a"),
+                       ("DPMSolverMultistepScheduler", "dpmpp"), ("LCMScheduler", "lcm")]:
+        extra = {"skip_prk_steps": True} if cls == "PNDMScheduler" else {}
+        add(f"img2img_{short}", cls, strength=0.6, steps=10 if cls != "LCMScheduler" else 4, steps_offset=1, **extra, **SD_BETAS)
+    return cases
+
+
+def make_scheduler_fixtures():
+    cases = scheduler_cases()
+    tensors = {}
+    for case in cases:
+        record = run_case(case["config"], case["num_inference_steps"], case["seed"], case["strength"])
+        for key, value in record.items():
+            tensors[f"{case['name']}/{key}"] = np.ascontiguousarray(value)
+    folder = os.path.join(ROOT, "Schedulers")
+    os.makedirs(folder, exist_ok=True)
+    save_file(tensors, os.path.join(folder, "scheduler_runs.safetensors"))
+    with open(os.path.join(folder, "cases.json"), "w") as f:
+        json.dump({"latent_shape": list(LATENT_SHAPE), "cases": cases}, f, indent=1)
+
+
+if __name__ == "__main__":
+    make_random_fixtures()
+    make_scheduler_fixtures()
