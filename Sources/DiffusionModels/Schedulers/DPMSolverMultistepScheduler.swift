@@ -89,7 +89,7 @@ public struct DPMSolverMultistepScheduler: Scheduler {
         if useKarrasSigmas {
             levels = ScheduleMath.karrasSigmas(sigmaMin: sigmaMin ?? Double(table[0]), sigmaMax: sigmaMax ?? Double(table[table.count - 1]),
                                                count: n)
-            let logSigmas = table.map { logf($0) }
+            let logSigmas = table.map(ScheduleMath.numpyFloatLog)
             steps = levels.map { ScheduleMath.sigmaToT($0, logSigmas: logSigmas) }
             if roundKarrasTimesteps { steps = steps.map(ScheduleMath.round) }
         } else {

@@ -56,7 +56,7 @@ public struct EulerDiscreteScheduler: Scheduler {
         if useKarrasSigmas {
             levels = ScheduleMath.karrasSigmas(sigmaMin: sigmaMin ?? levels[levels.count - 1], sigmaMax: sigmaMax ?? levels[0],
                                                count: numInferenceSteps)
-            let logSigmas = schedule.sigmas.map { logf($0) }
+            let logSigmas = schedule.sigmas.map(ScheduleMath.numpyFloatLog)
             steps = levels.map { ScheduleMath.sigmaToT($0, logSigmas: logSigmas) }
         }
         let last: Float = finalSigmaIsMinimum ? schedule.sigmas[0] : 0

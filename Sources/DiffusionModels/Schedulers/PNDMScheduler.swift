@@ -13,6 +13,7 @@ public struct PNDMScheduler: Scheduler {
     let stepsOffset: Int
     let finalAlphaCumprod: Float
     private var inferenceSteps = 0
+    public var inferenceStepCount: Int { inferenceSteps }
     /// Model outputs of past steps (diffusers' `ets`), the warm-up's first sample, and the step counter.
     private var history: [Tensor] = []
     private var warmupSample: Tensor?

@@ -65,3 +65,30 @@ enum ScheduleMath {
         return linspace(0, 1, count).map { pow(maxInvRho + $0 * (minInvRho - maxInvRho), rho) }
     }
 }
+
+extension ScheduleMath {
+    /// NumPy's float32 `np.log` as its AVX2/AVX-512 kernels compute it (a P5/Q5 rational approximation after
+    /// splitting off the exponent, with fused multiply-adds), which differs from a correctly rounded log in the
+    /// last bit for about a fifth of inputs. diffusers takes the log of its float32 sigma table with it, and those
+    /// last bits decide Karras timesteps exactly. Valid for positive normal inputs, which sigma tables are.
+    static func numpyFloatLog(_ x: Float) -> Float {
+        let p: [Float] = [0, 9.999999999999998702752e-01, 2.112677543073053063722e+00, 1.480000633576506585156e+00,
+                          3.808837741388407920751e-01, 2.589979117907922693523e-02]
+        let q: [Float] = [1, 2.612677543073109236779e+00, 2.453006071784736363091e+00, 9.864942958519418960339e-01,
+                          1.546476374983906719538e-01, 5.875095403124574342950e-03]
+        let bits = x.bitPattern
+        var exponent = Float(Int32(bitPattern: bits >> 23) - 126)
+        var m = Float(bitPattern: (bits & 0x7f_ffff) | (126 << 23))
+        if m <= Float(0.707106781186547524400844362104849039) {
+            m = m + m
+            exponent = exponent - 1
+        }
+        let y = m - 1
+        var numerator = p[4].addingProduct(p[5], y), denominator = q[4].addingProduct(q[5], y)
+        for k in stride(from: 3, through: 0, by: -1) {
+            numerator = p[k].addingProduct(numerator, y)
+            denominator = q[k].addingProduct(denominator, y)
+        }
+        return (numerator / denominator).addingProduct(exponent, Float(0.693147180559945309417232121458176568))
+    }
+}

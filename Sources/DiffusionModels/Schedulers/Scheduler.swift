@@ -21,6 +21,8 @@ public protocol Scheduler: Sendable {
     var order: Int { get }
     /// The noise levels per timestep plus a final one, for sigma-based schedulers; nil otherwise.
     var sigmas: [Float]? { get }
+    /// The step count last passed to ``setTimesteps(_:)`` (PNDM visits one timestep more than this).
+    var inferenceStepCount: Int { get }
 
     /// Places `numInferenceSteps` timesteps and resets the stepping state.
     mutating func setTimesteps(_ numInferenceSteps: Int) throws(DiffusionModelsError)
@@ -38,6 +40,7 @@ public protocol Scheduler: Sendable {
 extension Scheduler {
     public var order: Int { 1 }
     public var sigmas: [Float]? { nil }
+    public var inferenceStepCount: Int { timesteps.count / order }
     public mutating func setBeginIndex(_ beginIndex: Int) {}
     public mutating func scaleModelInput(_ sample: Tensor, timestep: Float) throws(DiffusionModelsError) -> Tensor { sample }
 
@@ -49,7 +52,7 @@ extension Scheduler {
             throw .invalidSchedulerArgument("strength must be in [0, 1], got \(strength)")
         }
         guard !timesteps.isEmpty else { throw .timestepsNotSet(scheduler: Self.className) }
-        let steps = timesteps.count / order
+        let steps = inferenceStepCount
         let initTimestep = min(Int(Double(steps) * strength), steps)
         let start = max(steps - initTimestep, 0) * order
         setBeginIndex(start)
