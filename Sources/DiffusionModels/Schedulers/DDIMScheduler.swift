@@ -10,10 +10,8 @@ public struct DDIMScheduler: Scheduler {
     public var eta: Float = 0
 
     let prediction: PredictionType
-    let spacing: TimestepSpacing
-    let stepsOffset: Int
-    let clipSample: Bool
-    let clipSampleRange: Float
+    let placement: TimestepPlacement
+    let clipping: SampleClipping
     /// ᾱ used for the step after the last timestep (`final_alpha_cumprod`).
     let finalAlphaCumprod: Float
     private var inferenceSteps = 0
@@ -22,20 +20,15 @@ public struct DDIMScheduler: Scheduler {
     public init(config: SchedulerConfig) throws(DiffusionModelsError) {
         schedule = try NoiseSchedule(config: config)
         prediction = try PredictionType(config.predictionType, supported: [.epsilon, .sample, .vPrediction])
-        spacing = try TimestepSpacing(config.timestepSpacing, default: .leading)
-        stepsOffset = config.stepsOffset ?? 0
-        clipSample = config.clipSample ?? true
-        clipSampleRange = Float(config.clipSampleRange ?? 1)
+        placement = try TimestepPlacement(config, defaultSpacing: .leading)
+        clipping = try SampleClipping(config, enabledByDefault: true)
         finalAlphaCumprod = config.setAlphaToOne ?? true ? 1 : schedule.alphasCumprod[0]
-        if config.thresholding == true {
-            throw .invalidSchedulerConfig(field: "thresholding", reason: "dynamic thresholding is not supported; set it to false")
-        }
     }
 
     public mutating func setTimesteps(_ numInferenceSteps: Int) throws(DiffusionModelsError) {
         try TimestepSpacing.validate(steps: numInferenceSteps, trainTimesteps: schedule.trainTimesteps)
         inferenceSteps = numInferenceSteps
-        timesteps = discreteTimesteps(spacing, steps: numInferenceSteps, trainTimesteps: schedule.trainTimesteps, stepsOffset: stepsOffset)
+        timesteps = placement.integerTimesteps(steps: numInferenceSteps, trainTimesteps: schedule.trainTimesteps)
     }
 
     public mutating func step(modelOutput: Tensor, timestep: Float, sample: Tensor,
@@ -47,19 +40,14 @@ public struct DDIMScheduler: Scheduler {
         let alphaProd = schedule.alphasCumprod[t]
         let alphaProdPrevious = schedule.alphaCumprod(previous, fallback: finalAlphaCumprod)
         let betaProd = 1 - alphaProd
-        var original: Tensor, epsilon: Tensor
+        let unclipped = alphaPredictedOriginal(prediction, alphaProd: alphaProd, modelOutput: modelOutput, sample: sample)
+        let epsilon: Tensor
         switch prediction {
-        case .epsilon:
-            original = (sample - modelOutput * betaProd.squareRoot()) / alphaProd.squareRoot()
-            epsilon = modelOutput
-        case .sample:
-            original = modelOutput
-            epsilon = (sample - original * alphaProd.squareRoot()) / betaProd.squareRoot()
-        case .vPrediction:
-            original = sample * alphaProd.squareRoot() - modelOutput * betaProd.squareRoot()
-            epsilon = modelOutput * alphaProd.squareRoot() + sample * betaProd.squareRoot()
+        case .epsilon: epsilon = modelOutput
+        case .sample: epsilon = (sample - unclipped * alphaProd.squareRoot()) / betaProd.squareRoot()
+        case .vPrediction: epsilon = modelOutput * alphaProd.squareRoot() + sample * betaProd.squareRoot()
         }
-        if clipSample { original = clamped(original, clipSampleRange) }
+        let original = clipping.apply(unclipped)
         let variance = (1 - alphaProdPrevious) / betaProd * (1 - alphaProd / alphaProdPrevious)
         let deviation = eta * variance.squareRoot()
         let direction = epsilon * (1 - alphaProdPrevious - deviation * deviation).squareRoot()
@@ -73,12 +61,6 @@ public struct DDIMScheduler: Scheduler {
     public func addNoise(original: Tensor, noise: Tensor, timestep: Float) throws(DiffusionModelsError) -> Tensor {
         try alphaAddNoise(schedule, original: original, noise: noise, timestep: timestep)
     }
-}
-
-/// Integer timesteps of DDPM/DDIM `set_timesteps`.
-func discreteTimesteps(_ spacing: TimestepSpacing, steps: Int, trainTimesteps: Int, stepsOffset: Int) -> [Float] {
-    spacing.descendingTimesteps(steps: steps, trainTimesteps: trainTimesteps, stepsOffset: stepsOffset)
-        .map { Float(ScheduleMath.round($0)) }
 }
 
 /// `add_noise` of the ᾱ-parameterised schedulers: √ᾱ·x + √(1-ᾱ)·noise.

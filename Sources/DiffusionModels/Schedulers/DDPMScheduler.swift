@@ -13,33 +13,26 @@ public struct DDPMScheduler: Scheduler {
     public var initNoiseSigma: Float { 1 }
 
     let prediction: PredictionType
-    let spacing: TimestepSpacing
-    let stepsOffset: Int
-    let clipSample: Bool
-    let clipSampleRange: Float
+    let placement: TimestepPlacement
+    let clipping: SampleClipping
     let varianceType: String
 
     /// Builds the scheduler from a config, with DDPM's defaults for fields it leaves out.
     public init(config: SchedulerConfig) throws(DiffusionModelsError) {
         schedule = try NoiseSchedule(config: config)
         prediction = try PredictionType(config.predictionType, supported: [.epsilon, .sample, .vPrediction])
-        spacing = try TimestepSpacing(config.timestepSpacing, default: .leading)
-        stepsOffset = config.stepsOffset ?? 0
-        clipSample = config.clipSample ?? true
-        clipSampleRange = Float(config.clipSampleRange ?? 1)
+        placement = try TimestepPlacement(config, defaultSpacing: .leading)
+        clipping = try SampleClipping(config, enabledByDefault: true)
         varianceType = config.varianceType ?? "fixed_small"
         guard ["fixed_small", "fixed_small_log", "fixed_large"].contains(varianceType) else {
             throw .invalidSchedulerConfig(field: "variance_type",
                                           reason: "'\(varianceType)' is not supported (fixed_small, fixed_small_log, fixed_large are)")
         }
-        if config.thresholding == true {
-            throw .invalidSchedulerConfig(field: "thresholding", reason: "dynamic thresholding is not supported; set it to false")
-        }
     }
 
     public mutating func setTimesteps(_ numInferenceSteps: Int) throws(DiffusionModelsError) {
         try TimestepSpacing.validate(steps: numInferenceSteps, trainTimesteps: schedule.trainTimesteps)
-        timesteps = discreteTimesteps(spacing, steps: numInferenceSteps, trainTimesteps: schedule.trainTimesteps, stepsOffset: stepsOffset)
+        timesteps = placement.integerTimesteps(steps: numInferenceSteps, trainTimesteps: schedule.trainTimesteps)
     }
 
     public mutating func step(modelOutput: Tensor, timestep: Float, sample: Tensor,
@@ -58,13 +51,7 @@ public struct DDPMScheduler: Scheduler {
         let currentAlpha = alphaProd / alphaProdPrevious
         let currentBeta = 1 - currentAlpha
 
-        var original: Tensor
-        switch prediction {
-        case .epsilon: original = (sample - modelOutput * betaProd.squareRoot()) / alphaProd.squareRoot()
-        case .sample: original = modelOutput
-        case .vPrediction: original = sample * alphaProd.squareRoot() - modelOutput * betaProd.squareRoot()
-        }
-        if clipSample { original = clamped(original, clipSampleRange) }
+        let original = clipping.apply(alphaPredictedOriginal(prediction, alphaProd: alphaProd, modelOutput: modelOutput, sample: sample))
         let originalCoefficient = alphaProdPrevious.squareRoot() * currentBeta / betaProd
         let sampleCoefficient = currentAlpha.squareRoot() * betaProdPrevious / betaProd
         var previousSample = original * originalCoefficient + sample * sampleCoefficient

@@ -17,8 +17,7 @@ public struct DPMSolverMultistepScheduler: Scheduler {
     public var initNoiseSigma: Float { 1 }
 
     let prediction: PredictionType
-    let spacing: TimestepSpacing
-    let stepsOffset: Int
+    let placement: TimestepPlacement
     let solverOrder: Int
     let heunSolver: Bool
     let lowerOrderFinal: Bool
@@ -38,8 +37,7 @@ public struct DPMSolverMultistepScheduler: Scheduler {
     public init(config: SchedulerConfig) throws(DiffusionModelsError) {
         schedule = try NoiseSchedule(config: config)
         prediction = try PredictionType(config.predictionType, supported: [.epsilon, .sample, .vPrediction])
-        spacing = try TimestepSpacing(config.timestepSpacing, default: .linspace)
-        stepsOffset = config.stepsOffset ?? 0
+        placement = try TimestepPlacement(config, defaultSpacing: .linspace)
         solverOrder = config.solverOrder ?? 2
         guard solverOrder == 1 || solverOrder == 2 else {
             throw .invalidSchedulerConfig(field: "solver_order", reason: "\(solverOrder) is not supported (1 and 2 are)")
@@ -75,12 +73,12 @@ public struct DPMSolverMultistepScheduler: Scheduler {
         let n = numInferenceSteps, train = schedule.trainTimesteps
         let last = train - clippedCount()
         var steps: [Double]
-        switch spacing {
+        switch placement.spacing {
         case .linspace:
             steps = Array(ScheduleMath.linspace(0, Double(last - 1), n + 1).map(ScheduleMath.round).reversed().dropLast())
         case .leading:
             let ratio = last / (n + 1)
-            steps = (0...n).reversed().dropLast().map { Double($0 * ratio + stepsOffset) }
+            steps = (0...n).reversed().dropLast().map { Double($0 * ratio + placement.stepsOffset) }
         case .trailing:
             steps = ScheduleMath.arange(Double(last), 0, -Double(train) / Double(n)).map { ScheduleMath.round($0) - 1 }
         }

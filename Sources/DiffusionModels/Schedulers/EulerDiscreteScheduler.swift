@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import GenCore
 
 /// diffusers' `EulerDiscreteScheduler`: Euler steps of the probability-flow ODE in σ (Karras et al. 2022),
@@ -10,28 +5,19 @@ import GenCore
 public struct EulerDiscreteScheduler: Scheduler {
     public static let className = "EulerDiscreteScheduler"
     public let schedule: NoiseSchedule
-    public private(set) var timesteps: [Float] = []
-    public private(set) var sigmaValues: [Float] = []
-    public var sigmas: [Float]? { sigmaValues }
-
+    private var stepper: SigmaStepper
     let prediction: PredictionType
-    let spacing: TimestepSpacing
-    let stepsOffset: Int
     let useKarrasSigmas: Bool
-    let sigmaMin: Double?
-    let sigmaMax: Double?
+    let sigmaRange: (min: Double?, max: Double?)
     let finalSigmaIsMinimum: Bool
-    private var cursor = StepCursor()
 
     /// Builds the scheduler from a config, with Euler's defaults for fields it leaves out.
     public init(config: SchedulerConfig) throws(DiffusionModelsError) {
         schedule = try NoiseSchedule(config: config)
         prediction = try PredictionType(config.predictionType, supported: [.epsilon, .sample, .vPrediction])
-        spacing = try TimestepSpacing(config.timestepSpacing, default: .linspace)
-        stepsOffset = config.stepsOffset ?? 0
+        stepper = SigmaStepper(placement: try TimestepPlacement(config, defaultSpacing: .linspace))
         useKarrasSigmas = config.useKarrasSigmas ?? false
-        sigmaMin = config.sigmaMin
-        sigmaMax = config.sigmaMax
+        sigmaRange = (config.sigmaMin, config.sigmaMax)
         finalSigmaIsMinimum = try finalSigmaType(config)
         try rejectUnsupportedSigmaOptions(config, allowKarras: true)
         if let interpolation = config.interpolationType, interpolation != "linear" {
@@ -42,57 +28,49 @@ public struct EulerDiscreteScheduler: Scheduler {
         }
     }
 
-    public var initNoiseSigma: Float {
-        let maxSigma = sigmaValues.max() ?? schedule.sigmas.max() ?? 1
-        return spacing == .leading ? (maxSigma * maxSigma + 1).squareRoot() : maxSigma
-    }
+    public var timesteps: [Float] { stepper.timesteps }
+    public var sigmas: [Float]? { stepper.sigmas }
+    public var initNoiseSigma: Float { stepper.initNoiseSigma(schedule) }
 
     public mutating func setTimesteps(_ numInferenceSteps: Int) throws(DiffusionModelsError) {
         try TimestepSpacing.validate(steps: numInferenceSteps, trainTimesteps: schedule.trainTimesteps)
-        var steps = spacing.descendingTimesteps(steps: numInferenceSteps, trainTimesteps: schedule.trainTimesteps,
-                                                stepsOffset: stepsOffset).map { Double(Float($0)) }
+        var steps = stepper.placement.floatTimesteps(steps: numInferenceSteps, trainTimesteps: schedule.trainTimesteps).map(Double.init)
         let table = schedule.sigmas.map(Double.init)
         var levels = steps.map { ScheduleMath.interp($0, table) }
         if useKarrasSigmas {
-            levels = ScheduleMath.karrasSigmas(sigmaMin: sigmaMin ?? levels[levels.count - 1], sigmaMax: sigmaMax ?? levels[0],
-                                               count: numInferenceSteps)
+            levels = ScheduleMath.karrasSigmas(sigmaMin: sigmaRange.min ?? levels[levels.count - 1],
+                                               sigmaMax: sigmaRange.max ?? levels[0], count: numInferenceSteps)
             let logSigmas = schedule.sigmas.map(ScheduleMath.numpyFloatLog)
             steps = levels.map { ScheduleMath.sigmaToT($0, logSigmas: logSigmas) }
         }
         let last: Float = finalSigmaIsMinimum ? schedule.sigmas[0] : 0
-        sigmaValues = levels.map { Float($0) } + [last]
-        timesteps = steps.map { Float($0) }
-        cursor.reset()
+        stepper.reset(timesteps: steps.map { Float($0) }, sigmas: levels.map { Float($0) } + [last])
     }
 
-    public mutating func setBeginIndex(_ beginIndex: Int) { cursor.beginIndex = beginIndex }
+    public mutating func setBeginIndex(_ beginIndex: Int) { stepper.cursor.beginIndex = beginIndex }
 
     public mutating func scaleModelInput(_ sample: Tensor, timestep: Float) throws(DiffusionModelsError) -> Tensor {
-        let index = try cursor.current(timestep, in: timesteps, scheduler: Self.className)
-        let sigma = sigmaValues[index]
-        return sample / (sigma * sigma + 1).squareRoot()
+        try stepper.scaleModelInput(sample, timestep: timestep, scheduler: Self.className)
     }
 
     public mutating func step(modelOutput: Tensor, timestep: Float, sample: Tensor,
                               generator: inout TorchGenerator) throws(DiffusionModelsError) -> Tensor {
         try requireSameShape(modelOutput, sample, "EulerDiscreteScheduler.step")
-        let index = try cursor.current(timestep, in: timesteps, scheduler: Self.className)
-        let sigma = sigmaValues[index]
-        let original = predictedOriginal(prediction, modelOutput: modelOutput, sample: sample, sigma: sigma)
+        let (index, sigma) = try stepper.current(timestep, scheduler: Self.className)
+        let original = sigmaPredictedOriginal(prediction, modelOutput: modelOutput, sample: sample, sigma: sigma)
         let derivative = (sample - original) / sigma
-        let dt = sigmaValues[index + 1] - sigma
-        cursor.advance()
+        let dt = stepper.sigmas[index + 1] - sigma
+        stepper.cursor.advance()
         return sample + derivative * dt
     }
 
     public func addNoise(original: Tensor, noise: Tensor, timestep: Float) throws(DiffusionModelsError) -> Tensor {
-        try sigmaAddNoise(original: original, noise: noise, sigmas: sigmaValues,
-                          index: cursor.noiseIndex(timestep, in: timesteps))
+        try stepper.addNoise(original: original, noise: noise, timestep: timestep)
     }
 }
 
 /// x̂₀ of the σ-parameterised schedulers (Euler, Euler ancestral).
-func predictedOriginal(_ prediction: PredictionType, modelOutput: Tensor, sample: Tensor, sigma: Float) -> Tensor {
+func sigmaPredictedOriginal(_ prediction: PredictionType, modelOutput: Tensor, sample: Tensor, sigma: Float) -> Tensor {
     switch prediction {
     case .epsilon: return sample - modelOutput * sigma
     case .sample: return modelOutput
@@ -100,13 +78,6 @@ func predictedOriginal(_ prediction: PredictionType, modelOutput: Tensor, sample
         let variance = sigma * sigma + 1
         return modelOutput * (-sigma / variance.squareRoot()) + sample / variance
     }
-}
-
-/// `add_noise` of the σ-parameterised schedulers: x + σ·noise.
-func sigmaAddNoise(original: Tensor, noise: Tensor, sigmas: [Float], index: Int) throws(DiffusionModelsError) -> Tensor {
-    try requireSameShape(original, noise, "addNoise")
-    guard index < sigmas.count else { throw .invalidSchedulerArgument("addNoise: step index \(index) is past the schedule") }
-    return original + noise * sigmas[index]
 }
 
 /// `final_sigmas_type`: true for "sigma_min", false for "zero".

@@ -11,8 +11,7 @@ public struct LCMScheduler: Scheduler {
 
     let prediction: PredictionType
     let originalInferenceSteps: Int
-    let clipSample: Bool
-    let clipSampleRange: Float
+    let clipping: SampleClipping
     let finalAlphaCumprod: Float
     let timestepScaling: Float
     private var cursor = StepCursor()
@@ -23,16 +22,12 @@ public struct LCMScheduler: Scheduler {
                                      defaultBetaSchedule: "scaled_linear")
         prediction = try PredictionType(config.predictionType, supported: [.epsilon, .sample, .vPrediction])
         originalInferenceSteps = config.originalInferenceSteps ?? 50
-        clipSample = config.clipSample ?? false
-        clipSampleRange = Float(config.clipSampleRange ?? 1)
+        clipping = try SampleClipping(config, enabledByDefault: false)
         finalAlphaCumprod = config.setAlphaToOne ?? true ? 1 : schedule.alphasCumprod[0]
         timestepScaling = Float(config.timestepScaling ?? 10)
         guard originalInferenceSteps >= 1 && originalInferenceSteps <= schedule.trainTimesteps else {
             throw .invalidSchedulerConfig(field: "original_inference_steps",
                                           reason: "must be in 1...\(schedule.trainTimesteps), got \(originalInferenceSteps)")
-        }
-        if config.thresholding == true {
-            throw .invalidSchedulerConfig(field: "thresholding", reason: "dynamic thresholding is not supported; set it to false")
         }
     }
 
@@ -60,20 +55,14 @@ public struct LCMScheduler: Scheduler {
         let previous = index + 1 < timesteps.count ? Int(timesteps[index + 1]) : t
         let alphaProd = schedule.alphasCumprod[t]
         let alphaProdPrevious = schedule.alphaCumprod(previous, fallback: finalAlphaCumprod)
-        let betaProd = 1 - alphaProd, betaProdPrevious = 1 - alphaProdPrevious
+        let betaProdPrevious = 1 - alphaProdPrevious
 
         // Consistency-model boundary scalings with σ_data = 0.5.
         let scaled = Float(t) * timestepScaling
         let skip = 0.25 / (scaled * scaled + 0.25)
         let out = scaled / (scaled * scaled + 0.25).squareRoot()
 
-        var original: Tensor
-        switch prediction {
-        case .epsilon: original = (sample - modelOutput * betaProd.squareRoot()) / alphaProd.squareRoot()
-        case .sample: original = modelOutput
-        case .vPrediction: original = sample * alphaProd.squareRoot() - modelOutput * betaProd.squareRoot()
-        }
-        if clipSample { original = clamped(original, clipSampleRange) }
+        let original = clipping.apply(alphaPredictedOriginal(prediction, alphaProd: alphaProd, modelOutput: modelOutput, sample: sample))
         let denoised = original * out + sample * skip
         cursor.advance()
         guard index != timesteps.count - 1 else { return denoised }

@@ -9,8 +9,7 @@ public struct PNDMScheduler: Scheduler {
     public var initNoiseSigma: Float { 1 }
 
     let prediction: PredictionType
-    let spacing: TimestepSpacing
-    let stepsOffset: Int
+    let placement: TimestepPlacement
     let finalAlphaCumprod: Float
     private var inferenceSteps = 0
     public var inferenceStepCount: Int { inferenceSteps }
@@ -24,8 +23,7 @@ public struct PNDMScheduler: Scheduler {
     public init(config: SchedulerConfig) throws(DiffusionModelsError) {
         schedule = try NoiseSchedule(config: config)
         prediction = try PredictionType(config.predictionType, supported: [.epsilon, .vPrediction])
-        spacing = try TimestepSpacing(config.timestepSpacing, default: .leading)
-        stepsOffset = config.stepsOffset ?? 0
+        placement = try TimestepPlacement(config, defaultSpacing: .leading)
         finalAlphaCumprod = config.setAlphaToOne ?? false ? 1 : schedule.alphasCumprod[0]
         guard config.skipPrkSteps == true else {
             throw .invalidSchedulerConfig(field: "skip_prk_steps",
@@ -37,8 +35,7 @@ public struct PNDMScheduler: Scheduler {
         try TimestepSpacing.validate(steps: numInferenceSteps, trainTimesteps: schedule.trainTimesteps)
         inferenceSteps = numInferenceSteps
         // PLMS visits the base timesteps from the highest down, repeating the second one (the warm-up step).
-        let ascending = discreteTimesteps(spacing, steps: numInferenceSteps, trainTimesteps: schedule.trainTimesteps,
-                                          stepsOffset: stepsOffset).reversed().map { $0 }
+        let ascending = Array(placement.integerTimesteps(steps: numInferenceSteps, trainTimesteps: schedule.trainTimesteps).reversed())
         var plms = Array(ascending.dropLast())
         if ascending.count >= 2 { plms.append(ascending[ascending.count - 2]) }
         plms.append(ascending[ascending.count - 1])

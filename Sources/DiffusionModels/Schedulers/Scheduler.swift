@@ -67,11 +67,6 @@ func requireSameShape(_ a: Tensor, _ b: Tensor, _ what: String) throws(Diffusion
     }
 }
 
-/// `x.clamp(-limit, limit)`.
-func clamped(_ x: Tensor, _ limit: Float) -> Tensor {
-    Tensor(shape: x.shape, values: x.floats.map { min(max($0, -limit), limit) })
-}
-
 /// The `prediction_type` values a scheduler class accepts.
 enum PredictionType: String, Sendable {
     case epsilon, sample
