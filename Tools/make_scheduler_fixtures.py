@@ -64,7 +64,7 @@ def fake_model(sample, t):
     return sample * 0.9 - (sample * sample) * 0.05 + bias
 
 
-def run_case(config, steps, seed, strength=None):
+def run_case(config, steps, seed, strength=None, eta=None):
     import diffusers
     cls = getattr(diffusers, config["_class_name"])
     scheduler = cls.from_config(config)
@@ -90,6 +90,8 @@ def run_case(config, steps, seed, strength=None):
         model_input = scheduler.scale_model_input(sample, t)
         out = fake_model(model_input, t)
         kwargs = {"generator": g} if "generator" in scheduler.step.__code__.co_varnames else {}
+        if eta is not None:
+            kwargs["eta"] = eta
         sample = scheduler.step(out, t, sample, **kwargs).prev_sample
         outputs.append(sample.numpy().copy())
     record["timesteps"] = scheduler.timesteps.numpy().astype(np.float32)
@@ -105,11 +107,11 @@ def run_case(config, steps, seed, strength=None):
 def scheduler_cases():
     cases = []
 
-    def add(name, class_name, steps=10, strength=None, **fields):
+    def add(name, class_name, steps=10, strength=None, eta=None, **fields):
         config = {"_class_name": class_name, "_diffusers_version": "0.42.1"}
         config.update(fields)
         cases.append({"name": name, "config": config, "num_inference_steps": steps, "seed": 100 + len(cases),
-                      "strength": strength})
+                      "strength": strength, "eta": eta})
 
     spacings = ["leading", "trailing", "linspace"]
     for p in ["epsilon", "v_prediction", "sample"]:
@@ -144,7 +146,14 @@ def scheduler_cases():
     # (The cosine schedule's top timesteps have sigma ~ 1e4, where the fake model diverges; leading spacing avoids them.)
     add("dpmpp_cosine_leading", "DPMSolverMultistepScheduler", beta_schedule="squaredcos_cap_v2", timestep_spacing="leading")
     add("lcm_8_steps", "LCMScheduler", steps=8, **SD_BETAS)
-    add("pndm_linear_defaults", "PNDMScheduler", skip_prk_steps=True)
+    add("pndm_linear_defaults_plms", "PNDMScheduler", skip_prk_steps=True)
+    # diffusers' PNDM default: a Runge-Kutta warm-up before PLMS.
+    add("pndm_prk_linear_defaults", "PNDMScheduler")
+    add("pndm_prk_epsilon_leading", "PNDMScheduler", steps_offset=1, **SD_BETAS)
+    add("pndm_prk_v_prediction_linspace", "PNDMScheduler", prediction_type="v_prediction", timestep_spacing="linspace", **SD_BETAS)
+    # DDIM with eta > 0 draws variance noise from the generator.
+    add("ddim_eta_half", "DDIMScheduler", eta=0.5, steps_offset=1, set_alpha_to_one=False, clip_sample=False, **SD_BETAS)
+    add("ddim_eta_one_trailing", "DDIMScheduler", eta=1.0, timestep_spacing="trailing", **SD_BETAS)
     # img2img: timesteps subset by strength, add_noise at the first kept timestep.
     for cls, short in [("DDPMScheduler", "ddpm"), ("DDIMScheduler", "ddim"), ("PNDMScheduler", "pndm"),
                        ("EulerDiscreteScheduler", "euler"), ("EulerAncestralDiscreteScheduler", "euler_a"),
@@ -158,7 +167,7 @@ def make_scheduler_fixtures():
     cases = scheduler_cases()
     tensors = {}
     for case in cases:
-        record = run_case(case["config"], case["num_inference_steps"], case["seed"], case["strength"])
+        record = run_case(case["config"], case["num_inference_steps"], case["seed"], case["strength"], case["eta"])
         for key, value in record.items():
             tensors[f"{case['name']}/{key}"] = np.ascontiguousarray(value)
     folder = os.path.join(ROOT, "Schedulers")

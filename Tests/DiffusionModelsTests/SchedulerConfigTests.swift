@@ -40,7 +40,7 @@ struct SchedulerConfigTests {
 
     @Test func unsupportedOptionsAreRejected() throws {
         let cases = [
-            #"{"_class_name": "PNDMScheduler"}"#,
+            #"{"_class_name": "PNDMScheduler", "prediction_type": "sample"}"#,
             #"{"_class_name": "DDIMScheduler", "beta_schedule": "sigmoid"}"#,
             #"{"_class_name": "DDIMScheduler", "prediction_type": "flow_prediction"}"#,
             #"{"_class_name": "EulerAncestralDiscreteScheduler", "prediction_type": "sample"}"#,
@@ -74,6 +74,8 @@ struct SchedulerConfigTests {
         var euler = try EulerDiscreteScheduler(config: SchedulerConfig(className: "EulerDiscreteScheduler"))
         try euler.setTimesteps(4)
         #expect(throws: DiffusionModelsError.self) { try euler.scaleModelInput(x, timestep: 123.5) }
+        var pndm = try PNDMScheduler(config: SchedulerConfig(jsonData: Data(#"{"timestep_spacing": "trailing"}"#.utf8)))
+        #expect(throws: DiffusionModelsError.self, "Runge-Kutta warm-up needs 4 steps") { try pndm.setTimesteps(3) }
         var lcm = try LCMScheduler(config: SchedulerConfig(className: "LCMScheduler"))
         #expect(throws: DiffusionModelsError.self) { try lcm.setTimesteps(51) }
     }

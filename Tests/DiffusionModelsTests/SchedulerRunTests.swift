@@ -10,6 +10,8 @@ struct SchedulerRunCase: CustomTestStringConvertible, Sendable {
     let steps: Int
     let seed: UInt64
     let strength: Double?
+    /// DDIM's η for the run (nil: the default, 0).
+    let eta: Float?
     /// Allowed timestep difference in float32 ulps (0: identical); see the fixture script for why a case has one.
     let timestepULPs: Int
     var testDescription: String { name }
@@ -27,6 +29,7 @@ struct SchedulerRunCase: CustomTestStringConvertible, Sendable {
                 steps: (entry["num_inference_steps"] as? NSNumber)?.intValue ?? 0,
                 seed: (entry["seed"] as? NSNumber)?.uint64Value ?? 0,
                 strength: (entry["strength"] as? NSNumber)?.doubleValue,
+                eta: (entry["eta"] as? NSNumber)?.floatValue,
                 timestepULPs: (entry["timestep_ulps"] as? NSNumber)?.intValue ?? 0)
         }
     }
@@ -62,6 +65,11 @@ struct SchedulerRunTests {
         func reference(_ key: String) throws -> Tensor { try file.tensor("\(run.name)/\(key)") }
 
         var scheduler = try SchedulerFactory.makeScheduler(config: SchedulerConfig(jsonData: run.configJSON))
+        if let eta = run.eta {
+            var ddim = try #require(scheduler as? DDIMScheduler, "\(run.name): eta is a DDIM option")
+            ddim.eta = eta
+            scheduler = ddim
+        }
         try scheduler.setTimesteps(run.steps)
         let expectedTimesteps = try reference("timesteps").floats
         let timestepsMatch = scheduler.timesteps.count == expectedTimesteps.count && zip(scheduler.timesteps, expectedTimesteps).allSatisfy {
