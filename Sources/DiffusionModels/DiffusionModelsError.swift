@@ -18,6 +18,7 @@ public enum DiffusionModelsError: Error, Equatable, Sendable {
 }
 
 extension DiffusionModelsError: LocalizedError {
+    /// A message that says what is wrong and how to fix it.
     public var errorDescription: String? {
         switch self {
         case let .unsupportedScheduler(className, supported):

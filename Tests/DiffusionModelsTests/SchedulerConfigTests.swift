@@ -17,6 +17,14 @@ struct SchedulerConfigTests {
         #expect(c.timestepSpacing == nil)
     }
 
+    @Test func acceptsInfinityAsDiffusersWritesIt() throws {
+        let c = try config(#"{"_class_name": "DPMSolverMultistepScheduler", "lambda_min_clipped": -Infinity}"#)
+        #expect(c.lambdaMinClipped == -Double.infinity)
+        var scheduler = try SchedulerFactory.makeScheduler(config: c)
+        try scheduler.setTimesteps(5)
+        #expect(scheduler.timesteps == [999, 799, 599, 400, 200], "np.linspace(0, 999, 6).round(), reversed, last dropped")
+    }
+
     @Test func unknownClassListsTheSupportedOnes() throws {
         let c = try config(#"{"_class_name": "UniPCMultistepScheduler"}"#)
         #expect(throws: DiffusionModelsError.unsupportedScheduler(className: "UniPCMultistepScheduler",

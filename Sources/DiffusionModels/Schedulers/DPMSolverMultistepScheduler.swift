@@ -12,7 +12,7 @@ public struct DPMSolverMultistepScheduler: Scheduler {
     public static let className = "DPMSolverMultistepScheduler"
     public let schedule: NoiseSchedule
     public private(set) var timesteps: [Float] = []
-    public private(set) var sigmaValues: [Float] = []
+    private var sigmaValues: [Float] = []
     public var sigmas: [Float]? { sigmaValues }
     public var initNoiseSigma: Float { 1 }
 

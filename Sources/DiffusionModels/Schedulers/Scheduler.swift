@@ -38,6 +38,7 @@ public protocol Scheduler: Sendable {
 }
 
 extension Scheduler {
+    /// 1: every scheduler here evaluates the model once per timestep.
     public var order: Int { 1 }
     public var sigmas: [Float]? { nil }
     public var inferenceStepCount: Int { timesteps.count / order }
