@@ -146,6 +146,19 @@ def scheduler_cases():
     # (The cosine schedule's top timesteps have sigma ~ 1e4, where the fake model diverges; leading spacing avoids them.)
     add("dpmpp_cosine_leading", "DPMSolverMultistepScheduler", beta_schedule="squaredcos_cap_v2", timestep_spacing="leading")
     add("lcm_8_steps", "LCMScheduler", steps=8, **SD_BETAS)
+    # Zero terminal SNR (rescale_betas_zero_snr), as v-prediction fine-tunes use it with trailing spacing.
+    zsnr = dict(rescale_betas_zero_snr=True, prediction_type="v_prediction", timestep_spacing="trailing", **SD_BETAS)
+    add("ddim_zero_snr", "DDIMScheduler", clip_sample=False, set_alpha_to_one=False, **zsnr)
+    add("ddpm_zero_snr", "DDPMScheduler", clip_sample=False, **zsnr)
+    # Euler starts from sigma = 4096 (alphas_cumprod[-1] = 2^-24): torch's sigma table is off by one ulp there
+    # (its float32 sqrt, see euler_karras), which moves the 1e4-sized initial sample by one ulp (1e-3) while the
+    # first step lands near 60. The test allows 5e-5 relative for these two runs.
+    add("euler_zero_snr", "EulerDiscreteScheduler", **zsnr)
+    cases[-1]["step_tolerance"] = 5e-5
+    add("euler_a_zero_snr", "EulerAncestralDiscreteScheduler", **zsnr)
+    cases[-1]["step_tolerance"] = 5e-5
+    add("dpmpp_zero_snr", "DPMSolverMultistepScheduler", **zsnr)
+    add("lcm_zero_snr", "LCMScheduler", steps=4, rescale_betas_zero_snr=True, prediction_type="v_prediction", **SD_BETAS)
     add("dpmpp_lambda_clipped", "DPMSolverMultistepScheduler", lambda_min_clipped=-5.1, **SD_BETAS)
     add("dpmpp_lambda_clipped_cosine", "DPMSolverMultistepScheduler", lambda_min_clipped=-5.1, beta_schedule="squaredcos_cap_v2")
     # Starts at sigma ~ 150, where one-ulp differences in torch's float32 sqrt (see euler_karras) are amplified

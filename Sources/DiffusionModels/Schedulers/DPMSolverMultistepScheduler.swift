@@ -35,7 +35,7 @@ public struct DPMSolverMultistepScheduler: Scheduler {
 
     /// Builds the scheduler from a config, with the class's defaults for fields it leaves out.
     public init(config: SchedulerConfig) throws(DiffusionModelsError) {
-        schedule = try NoiseSchedule(config: config)
+        schedule = try NoiseSchedule(config: config, zeroTerminalSNR: .clamped)
         prediction = try PredictionType(config.predictionType, supported: [.epsilon, .sample, .vPrediction])
         placement = try TimestepPlacement(config, defaultSpacing: .linspace)
         solverOrder = config.solverOrder ?? 2

@@ -9,7 +9,7 @@ public struct EulerAncestralDiscreteScheduler: Scheduler {
 
     /// Builds the scheduler from a config, with the class's defaults for fields it leaves out.
     public init(config: SchedulerConfig) throws(DiffusionModelsError) {
-        schedule = try NoiseSchedule(config: config)
+        schedule = try NoiseSchedule(config: config, zeroTerminalSNR: .clamped)
         prediction = try PredictionType(config.predictionType, supported: [.epsilon, .vPrediction])
         stepper = SigmaStepper(placement: try TimestepPlacement(config, defaultSpacing: .linspace))
     }

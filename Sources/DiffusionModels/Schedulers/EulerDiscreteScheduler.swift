@@ -13,7 +13,7 @@ public struct EulerDiscreteScheduler: Scheduler {
 
     /// Builds the scheduler from a config, with Euler's defaults for fields it leaves out.
     public init(config: SchedulerConfig) throws(DiffusionModelsError) {
-        schedule = try NoiseSchedule(config: config)
+        schedule = try NoiseSchedule(config: config, zeroTerminalSNR: .clamped)
         prediction = try PredictionType(config.predictionType, supported: [.epsilon, .sample, .vPrediction])
         stepper = SigmaStepper(placement: try TimestepPlacement(config, defaultSpacing: .linspace))
         useKarrasSigmas = config.useKarrasSigmas ?? false

@@ -13,18 +13,25 @@ public struct NoiseSchedule: Sendable, Equatable {
     /// `alphas_cumprod`, index = training timestep.
     public let alphasCumprod: [Float]
 
+    /// How a scheduler class treats `rescale_betas_zero_snr`.
+    enum ZeroTerminalSNR {
+        /// The class has no such option (PNDM); diffusers ignores the field.
+        case ignored
+        /// Rescale; ᾱ at the last timestep becomes 0 (DDPM, DDIM, LCM).
+        case exact
+        /// Rescale, then set ᾱ at the last timestep to 2⁻²⁴ so its σ stays finite (Euler, DPM-Solver).
+        case clamped
+    }
+
     /// The schedule of a config, with the class default for `beta_start`/`beta_end`/`beta_schedule` filled in.
     init(config: SchedulerConfig, defaultBetaStart: Double = 0.0001, defaultBetaEnd: Double = 0.02,
-         defaultBetaSchedule: String = "linear") throws(DiffusionModelsError) {
+         defaultBetaSchedule: String = "linear", zeroTerminalSNR: ZeroTerminalSNR = .exact) throws(DiffusionModelsError) {
         let count = config.numTrainTimesteps ?? 1000
         guard count >= 2 && count <= 1_000_000 else {
             throw .invalidSchedulerConfig(field: "num_train_timesteps", reason: "must be between 2 and 1000000, got \(count)")
         }
-        if config.rescaleBetasZeroSnr == true {
-            throw .invalidSchedulerConfig(field: "rescale_betas_zero_snr", reason: "true is not supported; set it to false")
-        }
         let start = config.betaStart ?? defaultBetaStart, end = config.betaEnd ?? defaultBetaEnd
-        let betas: [Float]
+        var betas: [Float]
         if let trained = config.trainedBetas {
             guard trained.count == count else {
                 throw .invalidSchedulerConfig(field: "trained_betas", reason: "has \(trained.count) values for \(count) training timesteps")
@@ -43,15 +50,36 @@ public struct NoiseSchedule: Sendable, Equatable {
                                               reason: "'\(other)' is not supported (linear, scaled_linear, squaredcos_cap_v2 are)")
             }
         }
-        guard betas.allSatisfy({ $0 >= 0 && $0 < 1 }) else {
-            throw .invalidSchedulerConfig(field: "beta_start/beta_end", reason: "betas must lie in [0, 1)")
+        guard betas.allSatisfy({ $0 >= 0 && $0 < 1 }), betas.contains(where: { $0 > 0 }) else {
+            throw .invalidSchedulerConfig(field: "beta_start/beta_end", reason: "betas must lie in [0, 1) and not all be 0")
         }
+        let rescale = config.rescaleBetasZeroSnr == true && zeroTerminalSNR != .ignored
+        if rescale { betas = Self.rescaledToZeroTerminalSNR(betas) }
+        var cumulative = Self.cumulativeProduct(betas)
+        if rescale && zeroTerminalSNR == .clamped { cumulative[count - 1] = 0x1p-24 }
+        alphasCumprod = cumulative
+        trainTimesteps = count
+    }
+
+    /// `torch.cumprod(1 - betas)`: float32 factors, double accumulator, float32 outputs.
+    private static func cumulativeProduct(_ betas: [Float]) -> [Float] {
         var product = 1.0
-        alphasCumprod = betas.map { beta in
+        return betas.map { beta in
             product *= Double(1 - beta)
             return Float(product)
         }
-        trainTimesteps = count
+    }
+
+    /// diffusers' `rescale_zero_terminal_snr` (Lin et al. 2023, algorithm 1) in float32: shift and scale √ᾱ so that
+    /// it ends at 0 and keeps its first value, then recover the betas.
+    private static func rescaledToZeroTerminalSNR(_ betas: [Float]) -> [Float] {
+        var root = cumulativeProduct(betas).map { $0.squareRoot() }
+        let first = root[0], last = root[root.count - 1]
+        let scale = first / (first - last)
+        root = root.map { ($0 - last) * scale }
+        let bar = root.map { $0 * $0 }
+        let alphas = [bar[0]] + (1..<bar.count).map { bar[$0] / bar[$0 - 1] }
+        return alphas.map { 1 - $0 }
     }
 
     /// `torch.linspace(start, end, count, dtype=torch.float32)` on the CPU.

@@ -25,7 +25,7 @@ public struct PNDMScheduler: Scheduler {
 
     /// Builds the scheduler from a config, with PNDM's defaults for fields it leaves out.
     public init(config: SchedulerConfig) throws(DiffusionModelsError) {
-        schedule = try NoiseSchedule(config: config)
+        schedule = try NoiseSchedule(config: config, zeroTerminalSNR: .ignored)
         prediction = try PredictionType(config.predictionType, supported: [.epsilon, .vPrediction])
         placement = try TimestepPlacement(config, defaultSpacing: .leading)
         finalAlphaCumprod = config.setAlphaToOne ?? false ? 1 : schedule.alphasCumprod[0]

@@ -38,7 +38,7 @@ public struct SchedulerConfig: Codable, Sendable, Equatable {
     public var skipPrkSteps: Bool?
     /// `thresholding`: dynamic thresholding (not supported; must be false).
     public var thresholding: Bool?
-    /// `rescale_betas_zero_snr`: zero terminal SNR rescaling (not supported; must be false).
+    /// `rescale_betas_zero_snr`: rescale betas to zero terminal SNR (ignored by PNDM, as in diffusers).
     public var rescaleBetasZeroSnr: Bool?
     /// `variance_type`: DDPM's variance (`fixed_small`, `fixed_small_log`, `fixed_large`).
     public var varianceType: String?
