@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "GenCore", targets: ["GenCore"]),
         .library(name: "TextModels", targets: ["TextModels"]),
         .library(name: "VisionEncoder", targets: ["VisionEncoder"]),
+        .library(name: "Multimodal", targets: ["Multimodal"]),
         .library(name: "DiffusionModels", targets: ["DiffusionModels"]),
     ],
     dependencies: [
@@ -31,12 +32,20 @@ let package = Package(
         .target(name: "GenCore", dependencies: ["CGenKernels", "CGenImageCodecs"]),
         .target(name: "TextModels", dependencies: ["GenCore"]),
         .target(name: "VisionEncoder", dependencies: ["GenCore"]),
+        .target(name: "Multimodal", dependencies: ["GenCore", "TextModels", "VisionEncoder"]),
         .target(name: "DiffusionModels", dependencies: ["GenCore"]),
+
+        // MARK: Example programs
+        .executableTarget(
+            name: "embed",
+            dependencies: ["GenCore", "VisionEncoder", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/embed"),
 
         // MARK: Tests
         .testTarget(name: "GenCoreTests", dependencies: ["GenCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TextModelsTests", dependencies: ["TextModels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VisionEncoderTests", dependencies: ["VisionEncoder"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "MultimodalTests", dependencies: ["Multimodal"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DiffusionModelsTests", dependencies: ["DiffusionModels"], resources: [.copy("Fixtures")]),
 
         // MARK: Benchmarks (swift package benchmark)

@@ -23,6 +23,16 @@ func clipLarge() throws -> CLIPVisionModel {
     return try CLIPVisionModel(config: c, weights: .random(seed: 2).scoped("vision_model"))
 }
 
+/// A 12-megapixel JPEG: astronaut.jpg upscaled to 4000×3000 (bicubic) and encoded at quality 90,
+/// as Tools/bench_vision.py makes it for PIL.
+func largeJPEG() throws -> [UInt8] {
+    let photo = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../Tests/GenCoreTests/Fixtures/Images/astronaut.jpg")
+    let image = try Image(contentsOfFile: photo.path)
+    let (width, height) = quick ? (800, 600) : (4000, 3000)
+    return try PILResize.resize(image, width: width, height: height, filter: .bicubic).jpegData(quality: 90)
+}
+
 func pixels(_ size: Int) -> Tensor {
     Tensor(repeating: 0.25, shape: [1, 3, size, size])
 }
@@ -40,6 +50,19 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
             blackHole(try model.encode(pixelValues: input, outputHiddenStates: false))
+        }
+        benchmark.stopMeasurement()
+    }
+
+    Benchmark("12MP JPEG decode + CLIP preprocess") { benchmark in
+        let jpeg = try largeJPEG()
+        var config = ImageProcessorConfig(defaultsFor: .clip)
+        config.size = .shortestEdge(336)
+        config.cropSize = CropSize(height: 336, width: 336)
+        let processor = try ImageProcessor(config: config)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(try processor.preprocess([Image.decode(jpeg)]))
         }
         benchmark.stopMeasurement()
     }

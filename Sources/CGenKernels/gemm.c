@@ -151,6 +151,13 @@ static void run(long n, long grain, int parallel, gk_range_fn fn, void *ctx) {
     else if (n > 0) fn(ctx, 0, n);
 }
 
+/// Block size for `total` split into equal blocks of at most `limit`, rounded up to a multiple of `unit`
+/// (limit is a multiple of unit, so the result never exceeds it).
+static long even_block(long total, long limit, long unit) {
+    long blocks = (total + limit - 1) / limit;
+    return ((total + blocks - 1) / blocks + unit - 1) / unit * unit;
+}
+
 static void gemm_packed(const gk_kernel_table *t, gk_operand A, gk_operand B, long M, long N, long K,
                         float alpha, float beta, float *C, long ldc) {
     gk_gemm_ctx g = {.t = t, .A = A, .B = B, .M = M, .N = N, .K = K, .alpha = alpha, .beta = beta,
@@ -182,21 +189,21 @@ static void gemm_packed(const gk_kernel_table *t, gk_operand A, gk_operand B, lo
             }
         return;
     }
-    // Even out the row blocks so the last one is not a sliver.
-    long nmb = (M + t->mc - 1) / t->mc;
-    g.mc = ((M + nmb - 1) / nmb + t->mr - 1) / t->mr * t->mr;
-    g.mblocks = (M + g.mc - 1) / g.mc;
+    // Even out the blocks so the last one is not a sliver (8192 columns as 2x4096, not 4080+4080+32).
+    long mc = even_block(M, t->mc, t->mr), nc = even_block(N, t->nc, t->nr), kc = even_block(K, t->kc, 1);
+    g.mc = mc;
+    g.mblocks = (M + mc - 1) / mc;
 
-    for (g.jc = 0; g.jc < N; g.jc += t->nc) {
-        g.nc = N - g.jc < t->nc ? N - g.jc : t->nc;
+    for (g.jc = 0; g.jc < N; g.jc += nc) {
+        g.nc = N - g.jc < nc ? N - g.jc : nc;
         g.npanels = (g.nc + t->nr - 1) / t->nr;
         g.nsplit = 1;
         if (parallel && g.mblocks < 2L * threads) {
             g.nsplit = (2L * threads + g.mblocks - 1) / g.mblocks;
             if (g.nsplit > g.npanels) g.nsplit = g.npanels;
         }
-        for (g.pc = 0; g.pc < K; g.pc += t->kc) {
-            g.kc = K - g.pc < t->kc ? K - g.pc : t->kc;
+        for (g.pc = 0; g.pc < K; g.pc += kc) {
+            g.kc = K - g.pc < kc ? K - g.pc : kc;
             g.beta_block = g.pc == 0 ? beta : 1.0f;
             run(g.npanels, 4, parallel, pack_b_task, &g);
             run(mpad / t->mr, 8, parallel, pack_a_task, &g);
@@ -221,7 +228,7 @@ typedef struct {
     long ldc;
 } gk_small_ctx;
 
-enum { GK_DOT_BLOCK = 64, GK_AXPY_BLOCK = 256 };
+enum { GK_DOT_BLOCK = 64, GK_AXPY_BLOCK = 4096 };
 
 /// W stored [N,K] (op(B) = Wᵀ): each row of W is read once and dotted with all M rows of A.
 static void small_dot_task(void *vctx, long begin, long end) {
@@ -242,15 +249,28 @@ static void small_dot_task(void *vctx, long begin, long end) {
     }
 }
 
-/// B stored [K,N]: rows of B are streamed once, each scaled into the M accumulator rows.
+/// B stored [K,N]: rows of B are streamed once, each scaled into the M accumulator rows. The column block
+/// is wide so every row of B is read as one long contiguous run (short runs at a large stride defeat the
+/// hardware prefetcher and the TLB).
 static void small_axpy_task(void *vctx, long begin, long end) {
     gk_small_ctx *s = vctx;
-    float acc[GK_SMALL_M * GK_AXPY_BLOCK];
-    for (long j = begin; j < end; j += GK_AXPY_BLOCK) {
-        long n = end - j < GK_AXPY_BLOCK ? end - j : GK_AXPY_BLOCK;
+    long width = end - begin < GK_AXPY_BLOCK ? end - begin : GK_AXPY_BLOCK;
+    float *acc = alloc_floats(s->M * width);
+    if (!acc) {   // out of memory: fall back to a small stack block
+        float small[GK_SMALL_M * 64];
+        for (long j = begin; j < end; j += 64) {
+            long n = end - j < 64 ? end - j : 64;
+            s->t->axpy_rows(s->M, n, s->K, s->A, s->lda, (const float *)s->B.p + j, s->B.ld, small);
+            gk_store_tile(small, n, s->C + j, s->ldc, s->alpha, s->beta, s->M, n);
+        }
+        return;
+    }
+    for (long j = begin; j < end; j += width) {
+        long n = end - j < width ? end - j : width;
         s->t->axpy_rows(s->M, n, s->K, s->A, s->lda, (const float *)s->B.p + j, s->B.ld, acc);
         gk_store_tile(acc, n, s->C + j, s->ldc, s->alpha, s->beta, s->M, n);
     }
+    free(acc);
 }
 
 static void gemm_small_m(gk_small_ctx *s) {
@@ -260,7 +280,10 @@ static void gemm_small_m(gk_small_ctx *s) {
         grain = (grain + GK_DOT_BLOCK - 1) / GK_DOT_BLOCK * GK_DOT_BLOCK;
         run(s->N, grain, parallel, small_dot_task, s);
     } else {
-        run(s->N, GK_AXPY_BLOCK, parallel, small_axpy_task, s);
+        // One contiguous column range per thread keeps the rows of B in long runs.
+        int threads = gk_get_num_threads();
+        long grain = (s->N + threads - 1) / threads;
+        run(s->N, grain < 256 ? 256 : grain, parallel, small_axpy_task, s);
     }
 }
 

@@ -54,11 +54,37 @@ void gk_avx2_f32_to_bf16(const float *src, uint16_t *dst, long n);
 extern const gk_kernel_table gk_table_neon;
 #endif
 
+/// Defines a gk_dot_rows_fn from an inlined `block(R, J, ...)` that handles R <= 2 rows of A against
+/// J <= 4 rows of W, called with literal R and J so each variant compiles to register-resident code.
+/// `esize` is the byte size of one W element.
+#define GK_DOT_ROWS_FN(linkage, name, block, esize)                                                         \
+    linkage void name(long m, long nw, long k, const float *a, long lda, const void *wv, long ldw,          \
+                      float *out, long ldo) {                                                               \
+        const char *w = wv;                                                                                 \
+        long j = 0;                                                                                         \
+        for (; j + 4 <= nw; j += 4) {                                                                       \
+            const char *wj = w + j * ldw * (esize);                                                         \
+            long r = 0;                                                                                     \
+            for (; r + 2 <= m; r += 2) block(2, 4, k, a + r * lda, lda, wj, ldw, out + r * ldo + j, ldo);   \
+            if (r < m) block(1, 4, k, a + r * lda, lda, wj, ldw, out + r * ldo + j, ldo);                   \
+        }                                                                                                   \
+        for (; j < nw; j++) {                                                                               \
+            const char *wj = w + j * ldw * (esize);                                                         \
+            long r = 0;                                                                                     \
+            for (; r + 2 <= m; r += 2) block(2, 1, k, a + r * lda, lda, wj, ldw, out + r * ldo + j, ldo);   \
+            if (r < m) block(1, 1, k, a + r * lda, lda, wj, ldw, out + r * ldo + j, ldo);                   \
+        }                                                                                                   \
+    }
+
 /// Portable scalar conversions (also used for tails by the vector paths).
 float gk_f16_to_f32_scalar(uint16_t h);
 uint16_t gk_f32_to_f16_scalar(float f);
 float gk_bf16_to_f32_scalar(uint16_t h);
 uint16_t gk_f32_to_bf16_scalar(float f);
+
+/// Scalar rank-update tail: acc[r*n + j] += Σ_{q0 <= q < k} A[r*lda + q] * B[q*ldb + j].
+void gk_axpy_rows_from(long m, long n, long q0, long k, const float *a, long lda, const float *b, long ldb,
+                       float *acc);
 
 /// Applies C = alpha*acc + beta*C over an m x n tile from a row-major accumulator with row stride ldacc.
 void gk_store_tile(const float *acc, long ldacc, float *c, long ldc, float alpha, float beta, long m, long n);

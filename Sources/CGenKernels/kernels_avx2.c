@@ -22,7 +22,7 @@ static void ukernel_avx2(long kc, const float *a, const float *b, float *c, long
     __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
     __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
     for (long i = 0; i < m; i++) _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
-#pragma clang loop unroll_count(4)
+#pragma clang loop unroll(disable)
     for (long k = 0; k < kc; k++) {
         __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8), av;
         _mm_prefetch((const char *)(a + 64), _MM_HINT_T0);
@@ -99,67 +99,45 @@ GK_INLINE float load1_bf16(const void *w, long q) { return gk_bf16_to_f32_scalar
             }                                                                                            \
     }
 
-#define GK_DOT_ROWS_FN(name, block)                                                                      \
-    void name(long m, long nw, long k, const float *a, long lda, const void *wv, long ldw,        \
-                     float *out, long ldo) {                                                             \
-        const char *w = wv;                                                                              \
-        const long esz = (long)sizeof(*(block##_elem *)0);                                               \
-        long j = 0;                                                                                      \
-        for (; j + 4 <= nw; j += 4) {                                                                    \
-            const char *wj = w + j * ldw * esz;                                                          \
-            long r = 0;                                                                                  \
-            for (; r + 2 <= m; r += 2) block(2, 4, k, a + r * lda, lda, wj, ldw, out + r * ldo + j, ldo); \
-            if (r < m) block(1, 4, k, a + r * lda, lda, wj, ldw, out + r * ldo + j, ldo);                \
-        }                                                                                                \
-        for (; j < nw; j++) {                                                                            \
-            const char *wj = w + j * ldw * esz;                                                          \
-            long r = 0;                                                                                  \
-            for (; r + 2 <= m; r += 2) block(2, 1, k, a + r * lda, lda, wj, ldw, out + r * ldo + j, ldo); \
-            if (r < m) block(1, 1, k, a + r * lda, lda, wj, ldw, out + r * ldo + j, ldo);                \
-        }                                                                                                \
-    }
 
-typedef float dot_block_f32_elem;
-typedef uint16_t dot_block_f16_elem;
-typedef uint16_t dot_block_bf16_elem;
 GK_DOT_BLOCK_FN(dot_block_f32, 4, load8_f32, load1_f32)
 GK_DOT_BLOCK_FN(dot_block_f16, 2, load8_f16, load1_f16)
 GK_DOT_BLOCK_FN(dot_block_bf16, 2, load8_bf16, load1_bf16)
-GK_DOT_ROWS_FN(gk_avx2_dot_f32, dot_block_f32)
-GK_DOT_ROWS_FN(gk_avx2_dot_f16, dot_block_f16)
-GK_DOT_ROWS_FN(gk_avx2_dot_bf16, dot_block_bf16)
+GK_DOT_ROWS_FN(, gk_avx2_dot_f32, dot_block_f32, 4)
+GK_DOT_ROWS_FN(, gk_avx2_dot_f16, dot_block_f16, 2)
+GK_DOT_ROWS_FN(, gk_avx2_dot_bf16, dot_block_bf16, 2)
 
-/// acc[r, :] = Σ_q A[r, q] · B[q, :], four rows of B per pass so each accumulator load/store serves 4 FMAs.
+/// acc[r, :] = Σ_q A[r, q] · B[q, :], eight rows of B per pass so each accumulator load/store serves 8 FMAs.
 void gk_avx2_axpy_rows(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
-                           float *acc) {
+                       float *acc) {
     for (long i = 0; i < m * n; i++) acc[i] = 0.0f;
     long q = 0;
-    for (; q + 4 <= k; q += 4) {
-        const float *b0 = b + q * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
+    for (; q + 8 <= k; q += 8) {
+        const float *bq = b + q * ldb;
         for (long r = 0; r < m; r++) {
             const float *ar = a + r * lda + q;
-            __m256 s0 = _mm256_set1_ps(ar[0]), s1 = _mm256_set1_ps(ar[1]);
-            __m256 s2 = _mm256_set1_ps(ar[2]), s3 = _mm256_set1_ps(ar[3]);
+            __m256 s[8];
+            for (int u = 0; u < 8; u++) s[u] = _mm256_set1_ps(ar[u]);
             float *cr = acc + r * n;
             long j = 0;
             for (; j + 8 <= n; j += 8) {
-                __m256 c = _mm256_loadu_ps(cr + j);
-                c = _mm256_fmadd_ps(s0, _mm256_loadu_ps(b0 + j), c);
-                c = _mm256_fmadd_ps(s1, _mm256_loadu_ps(b1 + j), c);
-                c = _mm256_fmadd_ps(s2, _mm256_loadu_ps(b2 + j), c);
-                c = _mm256_fmadd_ps(s3, _mm256_loadu_ps(b3 + j), c);
-                _mm256_storeu_ps(cr + j, c);
+                __m256 c0 = _mm256_loadu_ps(cr + j);
+                __m256 c1 = _mm256_mul_ps(s[1], _mm256_loadu_ps(bq + ldb + j));
+                c0 = _mm256_fmadd_ps(s[0], _mm256_loadu_ps(bq + j), c0);
+                for (int u = 2; u < 8; u += 2) {
+                    c0 = _mm256_fmadd_ps(s[u], _mm256_loadu_ps(bq + u * ldb + j), c0);
+                    c1 = _mm256_fmadd_ps(s[u + 1], _mm256_loadu_ps(bq + (u + 1) * ldb + j), c1);
+                }
+                _mm256_storeu_ps(cr + j, _mm256_add_ps(c0, c1));
             }
-            for (; j < n; j++) cr[j] += ar[0] * b0[j] + ar[1] * b1[j] + ar[2] * b2[j] + ar[3] * b3[j];
+            for (; j < n; j++) {
+                float t = cr[j];
+                for (int u = 0; u < 8; u++) t += ar[u] * bq[u * ldb + j];
+                cr[j] = t;
+            }
         }
     }
-    for (; q < k; q++) {
-        const float *bq = b + q * ldb;
-        for (long r = 0; r < m; r++) {
-            float s = a[r * lda + q];
-            for (long j = 0; j < n; j++) acc[r * n + j] += s * bq[j];
-        }
-    }
+    gk_axpy_rows_from(m, n, q, k, a, lda, b, ldb, acc);
 }
 
 void gk_avx2_f16_to_f32(const uint16_t *s, float *d, long n) {

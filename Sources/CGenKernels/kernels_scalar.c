@@ -32,11 +32,9 @@ GK_DOT_ROWS_SCALAR(dot_f32_scalar, float, GK_LOAD_F32)
 GK_DOT_ROWS_SCALAR(dot_f16_scalar, uint16_t, gk_f16_to_f32_scalar)
 GK_DOT_ROWS_SCALAR(dot_bf16_scalar, uint16_t, gk_bf16_to_f32_scalar)
 
-static void axpy_rows_scalar(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
-                             float *acc) {
-    for (long r = 0; r < m; r++)
-        for (long j = 0; j < n; j++) acc[r * n + j] = 0.0f;
-    for (long q = 0; q < k; q++) {
+void gk_axpy_rows_from(long m, long n, long q0, long k, const float *a, long lda, const float *b, long ldb,
+                       float *acc) {
+    for (long q = q0; q < k; q++) {
         const float *bq = b + q * ldb;
         for (long r = 0; r < m; r++) {
             float s = a[r * lda + q];
@@ -44,6 +42,12 @@ static void axpy_rows_scalar(long m, long n, long k, const float *a, long lda, c
             for (long j = 0; j < n; j++) ar[j] += s * bq[j];
         }
     }
+}
+
+static void axpy_rows_scalar(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
+                             float *acc) {
+    for (long i = 0; i < m * n; i++) acc[i] = 0.0f;
+    gk_axpy_rows_from(m, n, 0, k, a, lda, b, ldb, acc);
 }
 
 static void f16_to_f32_scalar(const uint16_t *s, float *d, long n) { for (long i = 0; i < n; i++) d[i] = gk_f16_to_f32_scalar(s[i]); }

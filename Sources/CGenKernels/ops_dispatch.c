@@ -148,10 +148,11 @@ void gk_channel_affine_f32(const float *x, float *y, long batches, long channels
 // MARK: Rotary embedding
 
 void gk_rope_f32(const float *x, float *y, long rows, long d, long positions, long rotary,
-                 const float *cos, const float *sin, int interleaved) {
+                 const float *cos, const float *sin, int interleaved, int batched_tables, long rows_per_batch) {
     long half = rotary / 2;
     for (long r = 0; r < rows; r++) {
-        const float *xr = x + r * d, *c = cos + (r % positions) * rotary, *s = sin + (r % positions) * rotary;
+        long table_row = r % positions + (batched_tables ? r / rows_per_batch * positions : 0);
+        const float *xr = x + r * d, *c = cos + table_row * rotary, *s = sin + table_row * rotary;
         float *yr = y + r * d;
         if (interleaved) {
             for (long i = 0; i < half; i++) {
@@ -173,9 +174,10 @@ void gk_rope_f32(const float *x, float *y, long rows, long d, long positions, lo
 // MARK: Convolution layout
 
 /// Walks every (channel, kernel offset, column position) of a convolution's unfolded matrix col
-/// [channels·kh·kw, col_h·col_w] and the image pixel [channels, img_h, img_w] it stands for:
+/// [channels·kh·kw, col_h·col_w] (output rows from row_begin on) and the image pixel [channels, img_h, img_w]
+/// it stands for:
 /// gather (im2col) copies the pixel in (zero outside the image), scatter (col2im) adds the column value back.
-static void walk_patches(float *img, long img_h, long img_w, float *col, long col_h, long col_w,
+static void walk_patches(float *img, long img_h, long img_w, float *col, long row_begin, long col_h, long col_w,
                          long channels, long kh, long kw, long stride_h, long stride_w, long pad_h, long pad_w,
                          long dil_h, long dil_w, int scatter) {
     for (long c = 0; c < channels; c++)
@@ -183,7 +185,7 @@ static void walk_patches(float *img, long img_h, long img_w, float *col, long co
             for (long kj = 0; kj < kw; kj++) {
                 float *cols = col + ((c * kh + ki) * kw + kj) * col_h * col_w;
                 for (long r = 0; r < col_h; r++) {
-                    long iy = r * stride_h - pad_h + ki * dil_h;
+                    long iy = (row_begin + r) * stride_h - pad_h + ki * dil_h;
                     float *row = cols + r * col_w;
                     int inside_rows = iy >= 0 && iy < img_h;
                     float *pixels = img + (c * img_h + (inside_rows ? iy : 0)) * img_w;
@@ -199,9 +201,9 @@ static void walk_patches(float *img, long img_h, long img_w, float *col, long co
 
 void gk_im2col_f32(const float *x, long channels, long height, long width, long kh, long kw,
                    long stride_h, long stride_w, long pad_h, long pad_w, long dil_h, long dil_w,
-                   long out_h, long out_w, float *col) {
+                   long out_row_begin, long out_rows, long out_w, float *col) {
     // The gather direction only reads the image.
-    walk_patches((float *)x, height, width, col, out_h, out_w, channels, kh, kw, stride_h, stride_w, pad_h, pad_w,
+    walk_patches((float *)x, height, width, col, out_row_begin, out_rows, out_w, channels, kh, kw, stride_h, stride_w, pad_h, pad_w,
                  dil_h, dil_w, 0);
 }
 
@@ -209,7 +211,7 @@ void gk_col2im_add_f32(const float *col, long channels, long in_h, long in_w, lo
                        long stride_h, long stride_w, long pad_h, long pad_w, long dil_h, long dil_w,
                        long out_h, long out_w, float *y) {
     // The scatter direction only reads the columns.
-    walk_patches(y, out_h, out_w, (float *)col, in_h, in_w, channels, kh, kw, stride_h, stride_w, pad_h, pad_w,
+    walk_patches(y, out_h, out_w, (float *)col, 0, in_h, in_w, channels, kh, kw, stride_h, stride_w, pad_h, pad_w,
                  dil_h, dil_w, 1);
 }
 

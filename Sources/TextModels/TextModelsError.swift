@@ -15,6 +15,14 @@ public enum TextModelsError: Error, Equatable, Sendable {
     case chatTemplate(String)
     /// A token id outside the vocabulary.
     case invalidTokenID(Int, vocabularySize: Int)
+    /// A model's `config.json` (or `generation_config.json`) is malformed or describes an impossible model.
+    case invalidConfiguration(path: String, reason: String)
+    /// `config.json` names a `model_type` (or a setting) that no decoder here implements.
+    case unsupportedModelType(String, supported: [String])
+    /// The prompt plus the tokens to generate do not fit in the model's context or the cache's capacity.
+    case contextOverflow(needed: Int, available: Int)
+    /// A generation setting (temperature, top-p, …) is outside its valid range.
+    case invalidGenerationParameter(name: String, reason: String)
 }
 
 extension TextModelsError: LocalizedError {
@@ -24,6 +32,12 @@ extension TextModelsError: LocalizedError {
         case let .unsupportedTokenizerComponent(kind, type): "unsupported tokenizer \(kind) '\(type)'"
         case let .chatTemplate(message): "chat template: \(message)"
         case let .invalidTokenID(id, size): "token id \(id) is outside the vocabulary (size \(size))"
+        case let .invalidConfiguration(path, reason): "\(path): invalid model configuration: \(reason)"
+        case let .unsupportedModelType(type, supported):
+            "model_type '\(type)' is not supported (supported: \(supported.joined(separator: ", ")))"
+        case let .contextOverflow(needed, available):
+            "\(needed) positions are needed but only \(available) fit in the context; shorten the prompt or lower max new tokens"
+        case let .invalidGenerationParameter(name, reason): "generation parameter \(name): \(reason)"
         }
     }
 }

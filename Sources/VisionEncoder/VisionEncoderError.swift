@@ -14,6 +14,10 @@ public enum VisionEncoderError: Error, Equatable, Sendable {
     case unsupportedArchitecture(modelType: String, supported: [String])
     /// Pixel values handed to an encoder do not have the shape it was configured for.
     case invalidPixelValues(expected: [Int], actual: [Int])
+    /// An input image cannot be processed as configured (channel count, mixed sizes without padding, ...).
+    case unsupportedImage(reason: String)
+    /// A resize or crop target is out of range (non-positive, or larger than we allocate).
+    case invalidResizeTarget(reason: String)
 }
 
 extension VisionEncoderError: LocalizedError {
@@ -25,6 +29,8 @@ extension VisionEncoderError: LocalizedError {
             "model_type '\(modelType)' is not supported; supported vision encoders: \(supported.joined(separator: ", "))"
         case let .invalidPixelValues(expected, actual):
             "pixel values must be float32 with shape \(expected) (-1: any batch size), got \(actual)"
+        case let .unsupportedImage(reason): "unsupported image: \(reason)"
+        case let .invalidResizeTarget(reason): "invalid resize target: \(reason)"
         }
     }
 }

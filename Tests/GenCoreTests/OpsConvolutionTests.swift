@@ -10,6 +10,11 @@ import Testing
                              stride: c.pair("stride", default: (1, 1)), padding: c.pair("padding", default: (0, 0)),
                              dilation: c.pair("dilation", default: (1, 1)), groups: c.int("groups") ?? 1)
             expectClose(got, try c.tensor("expected"), tolerance: 2e-6, c.name)
+            // A one-float budget forces one output row per unfolded band.
+            let banded = conv2d(try c.tensor("x"), weight: try c.tensor("weight"), bias: c.tensors["bias"],
+                                stride: c.pair("stride", default: (1, 1)), padding: c.pair("padding", default: (0, 0)),
+                                dilation: c.pair("dilation", default: (1, 1)), groups: c.int("groups") ?? 1, im2colBudget: 1)
+            expectClose(banded, try c.tensor("expected"), tolerance: 2e-6, "\(c.name) banded")
         }
         for c in try OpsFixtures.cases("convTranspose2d") {
             let got = convTranspose2d(try c.tensor("x"), weight: try c.tensor("weight"), bias: c.tensors["bias"],

@@ -12,7 +12,7 @@ extension KernelsTests {
             ("softmax", OpsNormalizationTests.checkSoftmax), ("norms", OpsNormalizationTests.checkNorms),
             ("convolution", OpsConvolutionTests.checkConvolutions), ("embedding", OpsIndexingTests.checkEmbedding),
             ("rotary", OpsRotaryEmbeddingTests.checkRotary), ("attention", OpsAttentionTests.checkAttention),
-            ("reductions", OpsReductionTests.checkReductions),
+            ("reductions", OpsReductionTests.checkReductions), ("parallel split", OpsParallelSplitTests.checkSplitWork),
         ]
 
         @Test func everyOpOnEveryPath() throws {

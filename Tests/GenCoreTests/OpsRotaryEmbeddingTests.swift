@@ -23,4 +23,25 @@ import Testing
     }
 
     @Test func rotaryMatchesTransformers() throws { try Self.checkRotary() }
+
+    /// Per-sequence tables [B, T, r] (viewed as [B, 1, T, r]) rotate each batch entry by its own positions,
+    /// exactly as applying each entry's [T, r] table separately.
+    @Test func batchedTablesRotateEachSequence() {
+        var random = KernelTestRandom(state: 7)
+        let x = Tensor(shape: [2, 3, 4, 8], values: random.array(2 * 3 * 4 * 8))
+        let inverse: [Float] = [1, 0.1, 0.01]
+        for layout in [RoPELayout.halfRotation, .interleaved] {
+            let first = rotaryCosSin(positions: [0, 1, 2, 3], inverseFrequencies: inverse, layout: layout)
+            let second = rotaryCosSin(positions: [5, 6, 7, 8], inverseFrequencies: inverse, layout: layout)
+            let cos = concatenate([first.cos.unsqueezed(0), second.cos.unsqueezed(0)], axis: 0).unsqueezed(1)
+            let sin = concatenate([first.sin.unsqueezed(0), second.sin.unsqueezed(0)], axis: 0).unsqueezed(1)
+            let got = applyRotaryEmbedding(x, cos: cos, sin: sin, layout: layout)
+            let expected = concatenate([
+                applyRotaryEmbedding(x.sliced(axis: 0, 0..<1), cos: first.cos, sin: first.sin, layout: layout),
+                applyRotaryEmbedding(x.sliced(axis: 0, 1..<2), cos: second.cos, sin: second.sin, layout: layout),
+            ], axis: 0)
+            #expect(got.scalars(as: Float.self) == expected.scalars(as: Float.self))
+            #expect(got.scalars(as: Float.self) != applyRotaryEmbedding(x, cos: first.cos, sin: first.sin, layout: layout).scalars(as: Float.self))
+        }
+    }
 }

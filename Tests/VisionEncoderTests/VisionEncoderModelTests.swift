@@ -43,6 +43,24 @@ import Testing
         }
     }
 
+    /// From the JPEG file to the embedding: our decoder, our PIL-exact processor and the encoder together,
+    /// against PIL + transformers' PIL-backend processor + the model, within 1e-4.
+    @Test(arguments: cases) func endToEndFromPhotoFiles(_ c: Case) throws {
+        let dir = Self.fixtures.appendingPathComponent(c.name).path
+        let embedder = try ImageEmbedder(modelDirectory: dir)
+        let expected = try SafetensorsFile(path: dir + "/expected.safetensors")
+        let photos = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../GenCoreTests/Fixtures/Images")
+        for photo in ["chelsea.jpg", "astronaut.jpg", "coffee.jpg"] {
+            let image = try Image(contentsOfFile: photos.appendingPathComponent(photo).path)
+            let out = try embedder.embed([image])
+            let last = try expected.tensor("e2e.\(photo).last_hidden_state")
+            let pooled = try expected.tensor("e2e.\(photo).pooler_output")
+            #expect(maxAbsDiff(out.lastHiddenState, last) <= 1e-4, "\(photo) last hidden state")
+            #expect(maxAbsDiff(try #require(out.pooledOutput), pooled) <= 1e-4, "\(photo) pooled")
+        }
+    }
+
     @Test func rejectsPixelsOfTheWrongSize() throws {
         let encoder = try VisionModelLoader.load(directory: Self.fixtures.appendingPathComponent("vit").path)
         #expect(throws: VisionEncoderError.self) {

@@ -57,18 +57,21 @@ void gk_rms_norm_rows_f32(const float *x, float *y, long rows, long n, const flo
 void gk_channel_affine_f32(const float *x, float *y, long batches, long channels, long spatial,
                            const float *weight, const float *bias);
 
-/// Rotary position embedding on `rows` rows of length d (contiguous). Row r uses cos/sin row (r % positions),
-/// each of length `rotary` (even, <= d, contiguous rows). Elements past `rotary` are copied unchanged.
+/// Rotary position embedding on `rows` rows of length d (contiguous), each of length `rotary` (even, <= d) in the
+/// cos/sin tables. Row r uses table row (r / rows_per_batch) · positions + r % positions when batched_tables != 0
+/// (tables [B, positions, rotary], one per leading index), else row r % positions (tables [positions, rotary]).
+/// Elements past `rotary` are copied unchanged.
 /// interleaved == 0: pairs (i, i + rotary/2) rotate (GPT-NeoX / Llama "rotate_half");
 /// interleaved == 1: pairs (2i, 2i + 1) rotate (GPT-J).
 void gk_rope_f32(const float *x, float *y, long rows, long d, long positions, long rotary,
-                 const float *cos, const float *sin, int interleaved);
+                 const float *cos, const float *sin, int interleaved, int batched_tables, long rows_per_batch);
 
-/// Unfolds one image x [channels, height, width] into col [channels·kh·kw, out_h·out_w] for convolution
-/// (zero padding).
+/// Unfolds one image x [channels, height, width] for convolution (zero padding): writes the band of output rows
+/// [out_row_begin, out_row_begin + out_rows) as col [channels·kh·kw, out_rows·out_w]. Bands let callers bound
+/// the buffer for large images.
 void gk_im2col_f32(const float *x, long channels, long height, long width, long kh, long kw,
                    long stride_h, long stride_w, long pad_h, long pad_w, long dil_h, long dil_w,
-                   long out_h, long out_w, float *col);
+                   long out_row_begin, long out_rows, long out_w, float *col);
 
 /// Inverse of gk_im2col_f32 with accumulation: adds col [channels·kh·kw, in_h·in_w] into
 /// y [channels, out_h, out_w] (transposed convolution; y must be initialised).

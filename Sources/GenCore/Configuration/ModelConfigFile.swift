@@ -26,6 +26,27 @@ public struct ModelConfigFile: @unchecked Sendable {
         modelType = object["model_type"] as? String ?? ""
     }
 
+    /// The object under `key` as a config of its own (e.g. `text_config`, `vision_config`).
+    public func section(_ key: String) throws -> ModelConfigFile {
+        guard let sub = object[key] as? [String: Any] else {
+            throw GenCoreError.invalidConfig(path: path, reason: "missing \"\(key)\" object")
+        }
+        return ModelConfigFile(object: sub, path: "\(path) [\(key)]")
+    }
+
+    /// The whole file (or section) as JSON bytes, for decoders that take data.
+    public func jsonData() throws -> Data {
+        do { return try JSONSerialization.data(withJSONObject: object) } catch {
+            throw GenCoreError.invalidConfig(path: path, reason: "cannot re-encode as JSON (\(error))")
+        }
+    }
+
+    private init(object: [String: Any], path: String) {
+        self.object = object
+        self.path = path
+        modelType = object["model_type"] as? String ?? ""
+    }
+
     /// The raw value of a top-level key.
     public func value(_ key: String) -> Any? { object[key] }
 

@@ -84,9 +84,9 @@ func applyBinary(_ op: gk_binary_op, _ a: Tensor, _ b: Tensor) -> Tensor {
 private func mergedAxes(shape: [Int], _ sa: [Int], _ sb: [Int]) -> (shape: [Int], a: [Int], b: [Int]) {
     var dims: [Int] = [], stA: [Int] = [], stB: [Int] = []
     for axis in shape.indices.reversed() where shape[axis] != 1 {
-        if let last = dims.indices.first,
-           sa[axis] == stA[last] * dims[last], sb[axis] == stB[last] * dims[last] {
-            dims[last] *= shape[axis]
+        // dims[0] is the outermost run merged so far; this axis joins it when both operands continue it.
+        if !dims.isEmpty, sa[axis] == stA[0] * dims[0], sb[axis] == stB[0] * dims[0] {
+            dims[0] *= shape[axis]
         } else {
             dims.insert(shape[axis], at: 0)
             stA.insert(sa[axis], at: 0)

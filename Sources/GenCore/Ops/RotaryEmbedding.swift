@@ -14,22 +14,26 @@ public enum RoPELayout: String, Sendable {
     case interleaved
 }
 
-/// Rotates the first `rotaryDim` dimensions of x [..., T, D] by the angles in `cos` / `sin` [T, rotaryDim]
-/// (as `rotaryCosSin` or transformers build them; leading size-1 axes are accepted); dimensions past
-/// `rotaryDim` (partial rotary) pass through unchanged. Returns a new contiguous float32 tensor.
+/// Rotates the first `rotaryDim` dimensions of x [B, ..., T, D] by the angles in `cos` / `sin`, either
+/// [T, rotaryDim] shared by the whole batch or [B, T, rotaryDim] with one table per batch entry (transformers'
+/// layout for per-sequence position ids; size-1 axes such as [B, 1, T, rotaryDim] are accepted). Dimensions
+/// past `rotaryDim` (partial rotary) pass through unchanged. Returns a new contiguous float32 tensor.
 public func applyRotaryEmbedding(_ x: Tensor, cos cosTable: Tensor, sin sinTable: Tensor, layout: RoPELayout) -> Tensor {
     precondition(x.dtype == .float32 && x.rank >= 2, "applyRotaryEmbedding needs float32 [..., T, D], got \(x)")
     let positions = x.shape[x.rank - 2], d = x.shape[x.rank - 1]
     precondition(cosTable.shape == sinTable.shape && cosTable.rank >= 1, "applyRotaryEmbedding: cos \(cosTable.shape) and sin \(sinTable.shape) differ")
     let rotary = cosTable.shape[cosTable.rank - 1]
-    precondition(rotary % 2 == 0 && rotary <= d && cosTable.count == positions * rotary,
+    let batch = x.rank > 2 ? x.shape[0] : 1
+    let batched = batch > 1 && cosTable.count == batch * positions * rotary
+    precondition(rotary % 2 == 0 && rotary <= d && (batched || cosTable.count == positions * rotary),
                  "applyRotaryEmbedding: cos/sin \(cosTable.shape) do not fit \(positions) positions of a \(d)-wide head")
     let src = x.contiguous(), c = cosTable.contiguousFloat32, s = sinTable.contiguousFloat32
     let out = Tensor(uninitialized: x.shape)
     if out.count == 0 { return out }
+    let rows = src.count / d
     withExtendedLifetime((src, c, s)) {
-        gk_rope_f32(src.floatBase, out.mutableFloatBase, src.count / d, d, positions, rotary, c.floatBase, s.floatBase,
-                    layout == .interleaved ? 1 : 0)
+        gk_rope_f32(src.floatBase, out.mutableFloatBase, rows, d, positions, rotary, c.floatBase, s.floatBase,
+                    layout == .interleaved ? 1 : 0, batched ? 1 : 0, rows / batch)
     }
     return out
 }

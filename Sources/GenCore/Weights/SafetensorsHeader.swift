@@ -48,8 +48,11 @@ public enum SafetensorsDType: String, Sendable, CaseIterable {
 
 /// Where one tensor lives in a safetensors file, as declared by the header.
 public struct SafetensorsTensorInfo: Sendable, Equatable {
+    /// The tensor's key in the header.
     public let name: String
+    /// The declared element type (possibly one GenKit cannot load; see ``SafetensorsDType/tensorDType``).
     public let dtype: SafetensorsDType
+    /// The declared shape; `[]` for a scalar.
     public let shape: [Int]
     /// Byte range within the data section (the bytes after the header).
     public let dataRange: Range<Int>
@@ -71,7 +74,8 @@ struct SafetensorsHeader {
     ///   - path: the file, for error messages.
     init(json: UnsafeRawBufferPointer, dataByteCount: Int, path: String) throws(GenCoreError) {
         func invalid(_ reason: String) -> GenCoreError { .invalidWeightFile(path: path, reason: reason) }
-        guard String(validating: json, as: UTF8.self) != nil else { throw invalid("the header is not valid UTF-8") }
+        let isUTF8 = json.withMemoryRebound(to: UInt8.self) { String(validating: $0, as: UTF8.self) != nil }
+        guard isUTF8 else { throw invalid("the header is not valid UTF-8") }
         let root: JSONValue
         do { root = try JSONValue.parse(json) } catch { throw invalid("the header is not valid JSON: \(error.description)") }
         guard case let .object(members) = root else { throw invalid("the header must be a JSON object, found \(root.kindName)") }

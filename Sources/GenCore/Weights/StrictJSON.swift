@@ -42,12 +42,18 @@ enum JSONValue: Equatable, Sendable {
     }
 
     /// Parses one JSON document (surrounding whitespace allowed). Throws ``JSONSyntaxError``.
-    static func parse<C: Collection<UInt8>>(_ bytes: C) throws(JSONSyntaxError) -> JSONValue where C.Index == Int {
-        var parser = StrictJSONParser(bytes: Array(bytes))
-        let value = try parser.parseValue(depth: 0)
-        parser.skipWhitespace()
-        if parser.position != parser.bytes.count { throw parser.error("unexpected text after the JSON value") }
-        return value
+    static func parse(_ bytes: some Collection<UInt8>) throws(JSONSyntaxError) -> JSONValue {
+        // Parsing from a raw buffer avoids per-byte array overhead and gives String its fast UTF-8 path.
+        let result = Array(bytes).withUnsafeBufferPointer { buffer in
+            Result { () throws(JSONSyntaxError) -> JSONValue in
+                var parser = StrictJSONParser(bytes: buffer)
+                let value = try parser.parseValue(depth: 0)
+                parser.skipWhitespace()
+                if parser.position != buffer.count { throw parser.error("unexpected text after the JSON value") }
+                return value
+            }
+        }
+        return try result.get()
     }
 }
 
@@ -59,14 +65,19 @@ struct JSONSyntaxError: Error, Equatable, Sendable {
 }
 
 private struct StrictJSONParser {
-    let bytes: [UInt8]
+    let bytes: UnsafeBufferPointer<UInt8>
     var position = 0
     static let maxDepth = 64
 
     func error(_ message: String) -> JSONSyntaxError { JSONSyntaxError(offset: position, message: message) }
 
     mutating func skipWhitespace() {
-        while position < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[position]) { position += 1 }
+        while position < bytes.count {
+            switch bytes[position] {
+            case 0x20, 0x09, 0x0A, 0x0D: position += 1
+            default: return
+            }
+        }
     }
 
     mutating func parseValue(depth: Int) throws(JSONSyntaxError) -> JSONValue {
@@ -87,7 +98,7 @@ private struct StrictJSONParser {
 
     mutating func expectLiteral(_ word: String) throws(JSONSyntaxError) {
         let w = Array(word.utf8)
-        guard position + w.count <= bytes.count, Array(bytes[position..<(position + w.count)]) == w else {
+        guard position + w.count <= bytes.count, bytes[position..<(position + w.count)].elementsEqual(w) else {
             throw error("invalid literal")
         }
         position += w.count
@@ -155,11 +166,22 @@ private struct StrictJSONParser {
             while position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) { position += 1 }
             guard position > expStart else { throw error("invalid number") }
         }
-        let text = String(decoding: bytes[start..<position], as: UTF8.self)
         if isInteger {
-            guard let value = Int(text) else { throw JSONSyntaxError(offset: start, message: "integer \(text) is out of range") }
+            // Accumulate negatively so that Int.min parses too.
+            var value = 0
+            for digit in bytes[digitsStart..<position] {
+                let (shifted, o1) = value.multipliedReportingOverflow(by: 10)
+                let (next, o2) = shifted.subtractingReportingOverflow(Int(digit - UInt8(ascii: "0")))
+                guard !o1, !o2 else { throw JSONSyntaxError(offset: start, message: "integer is out of range") }
+                value = next
+            }
+            if digitsStart == start { // no minus sign
+                guard value != Int.min else { throw JSONSyntaxError(offset: start, message: "integer is out of range") }
+                return .integer(-value)
+            }
             return .integer(value)
         }
+        let text = String(decoding: bytes[start..<position], as: UTF8.self)
         guard let value = Double(text) else { throw JSONSyntaxError(offset: start, message: "invalid number \(text)") }
         return .number(value)
     }
@@ -184,7 +206,20 @@ private struct StrictJSONParser {
 
     mutating func parseString() throws(JSONSyntaxError) -> String {
         position += 1
-        var out: [UInt8] = []
+        // Fast path: a string without escapes is a slice of the input.
+        let start = position
+        while position < bytes.count, bytes[position] != UInt8(ascii: "\""), bytes[position] != UInt8(ascii: "\\"),
+              bytes[position] >= 0x20 {
+            position += 1
+        }
+        if position < bytes.count, bytes[position] == UInt8(ascii: "\"") {
+            guard let string = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self) else {
+                throw error("string is not valid UTF-8")
+            }
+            position += 1
+            return string
+        }
+        var out = Array(bytes[start..<position])
         while true {
             guard position < bytes.count else { throw error("unterminated string") }
             let c = bytes[position]

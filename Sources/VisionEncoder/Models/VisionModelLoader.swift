@@ -39,7 +39,8 @@ public enum VisionModelLoader {
     /// vision-only saves, `vit.` under classification heads): find the prefix under which the tower's marker lives.
     static func towerLoader(
         _ weights: any WeightSource, marker: String,
-        candidates: [String] = ["vision_model", "", "vision_tower.vision_model", "model.vision_tower.vision_model"]
+        candidates: [String] = ["vision_model", "", "vision_tower.vision_model", "vision_tower", "model.vision_tower.vision_model",
+                                 "model.vision_tower"]
     ) throws -> WeightLoader {
         for prefix in candidates {
             let loader = WeightLoader(source: weights, prefix: prefix)

@@ -1,0 +1,46 @@
+import GenCore
+
+/// Causal multi-head self-attention over the new positions of a request, reading past keys/values from a
+/// ``KVCache`` — the part GPT-2 and the Llama family share.
+///
+/// Inputs are the projected rows `[T, heads·headDim]`; rotary embeddings (when given) are applied to queries and
+/// keys before the keys are cached, so the cache holds rotated keys as transformers' cache does. Attention is
+/// causal aligned bottom-right: new position i sees every cached position and the new ones up to itself.
+struct CachedSelfAttention {
+    let headCount: Int
+    let keyValueHeadCount: Int
+    let headDim: Int
+    let scale: Float
+
+    /// Rotation tables for the new positions.
+    struct Rotary {
+        let cos: Tensor
+        let sin: Tensor
+    }
+
+    /// Returns the attended values `[T, headCount·headDim]` and stores this layer's keys/values in `cache`.
+    func callAsFunction(
+        query: Tensor, key: Tensor, value: Tensor, rotary: Rotary?, layer: Int, cache: inout KVCache
+    ) -> Tensor {
+        let newPositions = query.shape[0]
+        var q = Self.splitHeads(query, count: headCount, headDim: headDim)
+        var k = Self.splitHeads(key, count: keyValueHeadCount, headDim: headDim)
+        let v = Self.splitHeads(value, count: keyValueHeadCount, headDim: headDim)
+        if let rotary {
+            q = applyRotaryEmbedding(q, cos: rotary.cos, sin: rotary.sin, layout: .halfRotation)
+            k = applyRotaryEmbedding(k, cos: rotary.cos, sin: rotary.sin, layout: .halfRotation)
+        }
+        cache.store(layer: layer, key: k, value: v)
+        let length = cache.count + newPositions
+        let attended = scaledDotProductAttention(
+            query: q, key: cache.keys(layer: layer, length: length), value: cache.values(layer: layer, length: length),
+            isCausal: true, scale: scale)
+        // [1, H, T, D] → [T, H·D]
+        return attended.squeezed(0).permuted([1, 0, 2]).reshaped([newPositions, headCount * headDim])
+    }
+
+    /// `[T, H·D]` → `[1, H, T, D]` (a view).
+    static func splitHeads(_ x: Tensor, count: Int, headDim: Int) -> Tensor {
+        x.reshaped([x.shape[0], count, headDim]).permuted([1, 0, 2]).unsqueezed(0)
+    }
+}

@@ -1,0 +1,237 @@
+/// Byte-pair encoding as in Hugging Face `tokenizers`: characters (with optional continuing-subword prefix and
+/// end-of-word suffix), unknown handling (byte fallback, fused unk), then merges applied lowest rank first.
+struct BPEModel: TokenizerModel {
+    let vocabulary: Vocabulary
+    /// (left id << 32 | right id) → (rank << 32 | merged id).
+    let merges: PairTable
+    let unkID: Int?
+    let continuingSubwordPrefix: [Unicode.Scalar]?
+    let endOfWordSuffix: [Unicode.Scalar]?
+    let fuseUnk: Bool
+    let byteFallback: Bool
+    let ignoreMerges: Bool
+    private let byteIDs: [Int?]
+
+    init(_ json: JSONValue, document: [UInt8], _ reader: ConfigReader) throws(TextModelsError) {
+        let path = "model"
+        guard case .deferred(let vocabRange) = json["vocab"] else { throw reader.fail("'model.vocab' must be an object") }
+        let vocabulary = try Vocabulary(document: document, range: vocabRange, reader: reader)
+        self.vocabulary = vocabulary
+        let prefix = try reader.optionalString(json, "continuing_subword_prefix", in: path)
+        continuingSubwordPrefix = prefix.map { Array($0.unicodeScalars) }
+        endOfWordSuffix = try reader.optionalString(json, "end_of_word_suffix", in: path).map { Array($0.unicodeScalars) }
+        fuseUnk = try reader.bool(json, "fuse_unk", in: path, default: false)
+        byteFallback = try reader.bool(json, "byte_fallback", in: path, default: false)
+        ignoreMerges = try reader.bool(json, "ignore_merges", in: path, default: false)
+        if let dropout = json["dropout"]?.doubleValue, dropout > 0 {
+            throw .unsupportedTokenizerComponent(kind: "model option", type: "BPE dropout \(dropout) (only deterministic BPE is supported)")
+        }
+        if let unk = try reader.optionalString(json, "unk_token", in: path) {
+            guard let id = vocabulary.id(Array(unk.unicodeScalars)) else { throw reader.fail("BPE unk_token '\(unk)' is not in the vocabulary") }
+            unkID = id
+        } else {
+            unkID = nil
+        }
+        byteIDs = vocabulary.byteFallbackIDs()
+        guard case .deferred(let mergesRange) = json["merges"] else { throw reader.fail("'model.merges' must be an array") }
+        merges = try Self.readMerges(document, mergesRange, vocabulary, prefixByteCount: prefix?.utf8.count ?? 0, reader)
+    }
+
+    /// Merge table from the merges array: each pair's ids → (rank, id of the concatenation). The right token's
+    /// first `prefixByteCount` bytes (the continuing-subword prefix) are dropped from the concatenation.
+    private static func readMerges(_ document: [UInt8], _ range: Range<Int>, _ vocabulary: Vocabulary, prefixByteCount: Int,
+                                   _ reader: ConfigReader) throws(TextModelsError) -> PairTable {
+        var merges = PairTable(capacity: max(16, range.count / 12))
+        var failure: String?
+        var merged: [UInt8] = []
+        do {
+            try JSONParser.forEachMerge(document, range: range) { rank, left, right in
+                guard failure == nil else { return }
+                guard let leftID = vocabulary.id(bytes: left) else {
+                    failure = "merge \(rank + 1): '\(String(decoding: left, as: UTF8.self))' is not in the vocabulary"
+                    return
+                }
+                guard let rightID = vocabulary.id(bytes: right) else {
+                    failure = "merge \(rank + 1): '\(String(decoding: right, as: UTF8.self))' is not in the vocabulary"
+                    return
+                }
+                merged.removeAll(keepingCapacity: true)
+                merged.append(contentsOf: left)
+                merged.append(contentsOf: right.dropFirst(prefixByteCount))
+                guard let mergedID = merged.withUnsafeBufferPointer({ vocabulary.id(bytes: $0) }) else {
+                    failure = "merge \(rank + 1): '\(String(decoding: merged, as: UTF8.self))' is not in the vocabulary"
+                    return
+                }
+                merges.insert(UInt64(leftID) << 32 | UInt64(rightID), UInt64(rank) << 32 | UInt64(mergedID))
+            }
+        } catch {
+            throw reader.fail("'model.merges' at byte \(error.offset): \(error.reason)")
+        }
+        if let failure { throw reader.fail(failure) }
+        return merges
+    }
+
+    var vocabularySize: Int { vocabulary.count }
+    func id(for token: [Unicode.Scalar]) -> Int? { vocabulary.id(token) }
+    func token(for id: Int) -> String? { vocabulary.string(id) }
+
+    func tokenize(_ word: [Unicode.Scalar], into ids: inout [Int], cache: inout WordCache) {
+        if word.isEmpty { return }
+        if ignoreMerges, let id = vocabulary.id(word) {
+            ids.append(id)
+            return
+        }
+        if let cached = cache[word] {
+            ids.append(contentsOf: cached)
+            return
+        }
+        let result = mergeWord(word)
+        if cache.count < 100_000 { cache[word] = result }
+        ids.append(contentsOf: result)
+    }
+
+    /// The id of character `i` of `word`, with the prefix (not first) and suffix (last) attached.
+    private func characterID(_ word: [Unicode.Scalar], _ i: Int, affixed: inout [Unicode.Scalar]) -> Int? {
+        let needsPrefix = i > 0 && continuingSubwordPrefix != nil
+        let needsSuffix = i == word.count - 1 && endOfWordSuffix != nil
+        if !needsPrefix && !needsSuffix { return vocabulary.id(scalar: word[i]) }
+        affixed.removeAll(keepingCapacity: true)
+        if needsPrefix, let p = continuingSubwordPrefix { affixed.append(contentsOf: p) }
+        affixed.append(word[i])
+        if needsSuffix, let s = endOfWordSuffix { affixed.append(contentsOf: s) }
+        return vocabulary.id(affixed)
+    }
+
+    private func mergeWord(_ word: [Unicode.Scalar]) -> [Int] {
+        var symbols: [Int] = []
+        symbols.reserveCapacity(word.count)
+        var pendingUnk = false
+        var affixed: [Unicode.Scalar] = []
+        for i in 0..<word.count {
+            if let id = characterID(word, i, affixed: &affixed) {
+                if pendingUnk, let unkID { symbols.append(unkID) }
+                pendingUnk = false
+                symbols.append(id)
+                continue
+            }
+            if byteFallback {
+                // Rust falls back on the bytes of the affixed character, pending unk tokens staying pending.
+                let bytes = Self.utf8(affixedCharacter(word, i))
+                var byteTokenIDs: [Int] = []
+                for b in bytes {
+                    guard let id = byteIDs[Int(b)] else { break }
+                    byteTokenIDs.append(id)
+                }
+                if byteTokenIDs.count == bytes.count {
+                    symbols.append(contentsOf: byteTokenIDs)
+                    continue
+                }
+            }
+            if let unkID {
+                if pendingUnk && !fuseUnk { symbols.append(unkID) }
+                pendingUnk = true
+            }
+        }
+        if pendingUnk, let unkID { symbols.append(unkID) }
+        return Self.applyMerges(symbols, merges)
+    }
+
+    /// Character `i` with its prefix / suffix, as the Rust model spells it before looking it up.
+    private func affixedCharacter(_ word: [Unicode.Scalar], _ i: Int) -> [Unicode.Scalar] {
+        var s: [Unicode.Scalar] = []
+        if i > 0, let p = continuingSubwordPrefix { s.append(contentsOf: p) }
+        s.append(word[i])
+        if i == word.count - 1, let x = endOfWordSuffix { s.append(contentsOf: x) }
+        return s
+    }
+
+    private static func utf8(_ s: [Unicode.Scalar]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        for c in s { appendUTF8(c, to: &bytes) }
+        return bytes
+    }
+
+    /// Applies merges with a priority queue ordered by (rank, position), skipping stale entries, exactly as
+    /// `tokenizers`' `Word::merge_all` does (its tie-breaking decides results for overlapping pairs).
+    static func applyMerges(_ initial: [Int], _ merges: PairTable) -> [Int] {
+        let n = initial.count
+        if n < 2 { return initial }
+        var ids = initial
+        var prev = [Int](0..<n).map { $0 - 1 }
+        var next = [Int](1...n)
+        next[n - 1] = -1
+        var alive = [Bool](repeating: true, count: n)
+        var heap = MergeHeap()
+        for i in 0..<(n - 1) {
+            if let m = merges[UInt64(ids[i]) << 32 | UInt64(ids[i + 1])] {
+                heap.push(rank: UInt32(m >> 32), position: UInt32(i), newID: UInt32(truncatingIfNeeded: m))
+            }
+        }
+        while let top = heap.pop() {
+            let pos = Int(top.position)
+            guard alive[pos], next[pos] >= 0 else { continue }
+            let right = next[pos]
+            guard let current = merges[UInt64(ids[pos]) << 32 | UInt64(ids[right])],
+                  UInt32(truncatingIfNeeded: current) == top.newID else { continue }
+            ids[pos] = Int(top.newID)
+            alive[right] = false
+            next[pos] = next[right]
+            if next[pos] >= 0 { prev[next[pos]] = pos }
+            if prev[pos] >= 0, let m = merges[UInt64(ids[prev[pos]]) << 32 | UInt64(ids[pos])] {
+                heap.push(rank: UInt32(m >> 32), position: UInt32(prev[pos]), newID: UInt32(truncatingIfNeeded: m))
+            }
+            if next[pos] >= 0, let m = merges[UInt64(ids[pos]) << 32 | UInt64(ids[next[pos]])] {
+                heap.push(rank: UInt32(m >> 32), position: UInt32(pos), newID: UInt32(truncatingIfNeeded: m))
+            }
+        }
+        var result: [Int] = []
+        result.reserveCapacity(n)
+        var i = 0
+        while i >= 0 {
+            result.append(ids[i])
+            i = next[i]
+        }
+        return result
+    }
+}
+
+/// Binary min-heap of pending merges keyed by (rank, position).
+struct MergeHeap {
+    private var keys: [UInt64] = []
+    private var newIDs: [UInt32] = []
+
+    mutating func push(rank: UInt32, position: UInt32, newID: UInt32) {
+        keys.append(UInt64(rank) << 32 | UInt64(position))
+        newIDs.append(newID)
+        var child = keys.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            if keys[parent] <= keys[child] { break }
+            keys.swapAt(parent, child)
+            newIDs.swapAt(parent, child)
+            child = parent
+        }
+    }
+
+    mutating func pop() -> (position: UInt32, newID: UInt32)? {
+        guard let first = keys.first else { return nil }
+        let result = (UInt32(truncatingIfNeeded: first), newIDs[0])
+        let lastKey = keys.removeLast(), lastID = newIDs.removeLast()
+        if !keys.isEmpty {
+            keys[0] = lastKey
+            newIDs[0] = lastID
+            var parent = 0
+            while true {
+                let left = 2 * parent + 1
+                if left >= keys.count { break }
+                var smallest = left
+                if left + 1 < keys.count, keys[left + 1] < keys[left] { smallest = left + 1 }
+                if keys[parent] <= keys[smallest] { break }
+                keys.swapAt(parent, smallest)
+                newIDs.swapAt(parent, smallest)
+                parent = smallest
+            }
+        }
+        return result
+    }
+}
