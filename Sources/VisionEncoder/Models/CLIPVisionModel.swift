@@ -1,8 +1,7 @@
 import GenCore
 
 /// `CLIPVisionConfig` (the `vision_config` of a `CLIPConfig`), with transformers' defaults.
-@dynamicMemberLookup
-public struct CLIPVisionConfig: Decodable, Sendable {
+public struct CLIPVisionConfig: VisionTransformerConfigurable {
     public var encoder = VisionTransformerConfig(
         hiddenSize: 768, intermediateSize: 3072, numHiddenLayers: 12, numAttentionHeads: 12, imageSize: 224,
         patchSize: 32, hiddenAct: "quick_gelu", layerNormEps: 1e-5)
@@ -16,11 +15,6 @@ public struct CLIPVisionConfig: Decodable, Sendable {
         encoder = try VisionTransformerConfig(from: decoder, defaults: encoder)
         projectionDim = try decoder.container(keyedBy: CodingKeys.self)
             .decodeIfPresent(Int.self, forKey: .projectionDim) ?? projectionDim
-    }
-
-    public subscript<T>(dynamicMember field: WritableKeyPath<VisionTransformerConfig, T>) -> T {
-        get { encoder[keyPath: field] }
-        set { encoder[keyPath: field] = newValue }
     }
 }
 

@@ -1,8 +1,7 @@
 import GenCore
 
 /// `SiglipVisionConfig` (the `vision_config` of a `SiglipConfig`), with transformers' defaults.
-@dynamicMemberLookup
-public struct SiglipVisionConfig: Decodable, Sendable {
+public struct SiglipVisionConfig: VisionTransformerConfigurable {
     public var encoder = VisionTransformerConfig(
         hiddenSize: 768, intermediateSize: 3072, numHiddenLayers: 12, numAttentionHeads: 12, imageSize: 224,
         patchSize: 16, hiddenAct: "gelu_pytorch_tanh", layerNormEps: 1e-6)
@@ -17,11 +16,6 @@ public struct SiglipVisionConfig: Decodable, Sendable {
         encoder = try VisionTransformerConfig(from: decoder, defaults: encoder)
         visionUseHead = try decoder.container(keyedBy: CodingKeys.self)
             .decodeIfPresent(Bool.self, forKey: .visionUseHead) ?? visionUseHead
-    }
-
-    public subscript<T>(dynamicMember field: WritableKeyPath<VisionTransformerConfig, T>) -> T {
-        get { encoder[keyPath: field] }
-        set { encoder[keyPath: field] = newValue }
     }
 }
 

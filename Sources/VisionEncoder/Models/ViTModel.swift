@@ -1,8 +1,7 @@
 import GenCore
 
 /// `ViTConfig` fields of `config.json` that inference needs, with transformers' defaults.
-@dynamicMemberLookup
-public struct ViTConfig: Decodable, Sendable {
+public struct ViTConfig: VisionTransformerConfigurable {
     public var encoder = VisionTransformerConfig(
         hiddenSize: 768, intermediateSize: 3072, numHiddenLayers: 12, numAttentionHeads: 12, imageSize: 224,
         patchSize: 16, hiddenAct: "gelu", layerNormEps: 1e-12)
@@ -23,11 +22,6 @@ public struct ViTConfig: Decodable, Sendable {
         qkvBias = try c.decodeIfPresent(Bool.self, forKey: .qkvBias) ?? qkvBias
         poolerOutputSize = try c.decodeIfPresent(Int.self, forKey: .poolerOutputSize)
         poolerAct = try c.decodeIfPresent(String.self, forKey: .poolerAct) ?? poolerAct
-    }
-
-    public subscript<T>(dynamicMember field: WritableKeyPath<VisionTransformerConfig, T>) -> T {
-        get { encoder[keyPath: field] }
-        set { encoder[keyPath: field] = newValue }
     }
 }
 

@@ -57,3 +57,17 @@ public struct VisionTransformerConfig: Sendable, Equatable {
                         numChannels: numChannels)
     }
 }
+
+/// A model config that embeds a ``VisionTransformerConfig`` and reads its fields as its own
+/// (`config.hiddenSize` rather than `config.encoder.hiddenSize`).
+@dynamicMemberLookup
+public protocol VisionTransformerConfigurable: Decodable, Sendable {
+    var encoder: VisionTransformerConfig { get set }
+}
+
+extension VisionTransformerConfigurable {
+    public subscript<T>(dynamicMember field: WritableKeyPath<VisionTransformerConfig, T>) -> T {
+        get { encoder[keyPath: field] }
+        set { encoder[keyPath: field] = newValue }
+    }
+}
