@@ -280,9 +280,10 @@ static void gemm_small_m(gk_small_ctx *s) {
         grain = (grain + GK_DOT_BLOCK - 1) / GK_DOT_BLOCK * GK_DOT_BLOCK;
         run(s->N, grain, parallel, small_dot_task, s);
     } else {
-        // One contiguous column range per thread keeps the rows of B in long runs.
+        // Two column ranges per thread: long contiguous runs of each row of B, yet spare chunks for the
+        // threads that are running when others are descheduled.
         int threads = gk_get_num_threads();
-        long grain = (s->N + threads - 1) / threads;
+        long grain = (s->N + 2 * threads - 1) / (2 * threads);
         run(s->N, grain < 256 ? 256 : grain, parallel, small_axpy_task, s);
     }
 }
