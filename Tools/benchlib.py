@@ -12,7 +12,8 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
 def run_swift_benchmarks(target, env=None):
-    """Runs `swift package benchmark --target TARGET` (release build) and returns {benchmark name: median ms}."""
+    """Runs `swift package benchmark --target TARGET` (release build) and returns {benchmark name: median ms}.
+    The target's benchmarks must record `.throughput` (the JMH export requires it) and `.wallClock`."""
     with tempfile.TemporaryDirectory() as out:
         cmd = ["swift", "package", "--allow-writing-to-package-directory", "benchmark", "--target", target,
                "--format", "jmh", "--path", out, "--no-progress", "--quiet"]
@@ -20,11 +21,12 @@ def run_swift_benchmarks(target, env=None):
         results = {}
         for path in glob.glob(os.path.join(out, "**", "*.json"), recursive=True):
             for entry in json.load(open(path)):
-                name = entry["benchmark"].split(".", 1)[-1]
-                metric = entry["primaryMetric"]
-                score, unit = metric["scorePercentiles"].get("50.0", metric["score"]), metric["scoreUnit"]
-                scale = {"ns": 1e-6, "us": 1e-3, "μs": 1e-3, "ms": 1.0, "s": 1e3}.get(unit.split("/")[0], 1.0)
-                results[name] = score * scale
+                # JMH export: throughput is the primary metric; wall clock (μs) is a secondary one.
+                # "package.benchmark.<Target>.<name with spaces as underscores>"
+                name = entry["benchmark"].split(f"{target}.", 1)[-1].replace("_", " ")
+                wall = next((m for key, m in entry.get("secondaryMetrics", {}).items() if "wall clock" in key.lower()), None)
+                if wall is not None:
+                    results[name] = wall["scorePercentiles"]["50.0"] / 1e3
         return results
 
 

@@ -39,7 +39,7 @@ func pixels(_ size: Int) -> Tensor {
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
-        metrics: [.wallClock], timeUnits: .milliseconds,
+        metrics: [.wallClock, .throughput], timeUnits: .milliseconds,
         warmupIterations: quick ? 0 : 1,
         maxDuration: .seconds(quick ? 1 : 30), maxIterations: quick ? 1 : 10)
     ThreadPool.threadCount = 2
