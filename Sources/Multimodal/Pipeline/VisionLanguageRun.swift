@@ -1,0 +1,44 @@
+import Foundation
+import GenCore
+import TextModels
+
+extension VisionLanguageModel {
+    /// What the `caption` and `vqa` examples do: decode the image file, load the model folder, then either stream
+    /// the text to standard output or print ``VisionLanguageOutput/jsonString()``.
+    public static func runExample(
+        imagePath: String, modelFolder: String, question: String?, maxNewTokens: Int?, json: Bool
+    ) async throws {
+        let clock = ContinuousClock(), start = clock.now
+        let image = try Image(contentsOfFile: imagePath)
+        let decodeSeconds = seconds(clock.now - start)
+        let model = try VisionLanguageModel(modelDirectory: modelFolder)
+        if question != nil, !model.answersQuestions {
+            throw MultimodalError.questionsNotSupported(modelType: "vision-encoder-decoder")
+        }
+        var parameters = model.defaultParameters
+        if let maxNewTokens { parameters.maxNewTokens = maxNewTokens }
+        try parameters.validate()
+        if json {
+            var output = try model.generate(image: image, question: question, parameters: parameters)
+            output.timings.imageDecode = decodeSeconds
+            print(try output.jsonString())
+            return
+        }
+        let stream = question.map { model.answerStream($0, about: image, parameters: parameters) }
+            ?? model.captionStream(image, parameters: parameters)
+        for try await piece in stream {
+            FileHandle.standardOutput.write(Data(piece.utf8))
+        }
+        FileHandle.standardOutput.write(Data("\n".utf8))
+    }
+
+    /// `examplesFolder/DefaultModels/name` when it holds a model, else an error asking for `--model`.
+    public static func bundledExampleModel(_ name: String, examplesFolder: URL) throws -> String {
+        let folder = examplesFolder.appendingPathComponent("DefaultModels/\(name)")
+        guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("config.json").path) else {
+            throw MultimodalError.missingFile(
+                path: folder.path, purpose: "the default model; pass --model DIR with a Hugging Face model folder")
+        }
+        return folder.path
+    }
+}
