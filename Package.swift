@@ -40,11 +40,11 @@ let package = Package(
             path: "Examples/embed"),
         .executableTarget(
             name: "caption",
-            dependencies: ["GenCore", "Multimodal", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Multimodal", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/caption"),
         .executableTarget(
             name: "vqa",
-            dependencies: ["GenCore", "Multimodal", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Multimodal", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/vqa"),
 
         // MARK: Tests

@@ -2,7 +2,6 @@
 // Streams a caption of the image; --json prints the token ids, text and timings instead.
 import ArgumentParser
 import Foundation
-import GenCore
 import Multimodal
 
 @main
@@ -19,21 +18,15 @@ struct Caption: AsyncParsableCommand {
     @Option(help: "Most tokens to generate (default: the model's generation_config.json).")
     var maxNewTokens: Int?
 
-    @Flag(help: "Print one JSON object (token_ids, text, timings) instead of streaming text.")
+    @Flag(help: "Print one JSON object (token_ids, text, timings) instead of streaming the caption.")
     var json = false
 
     mutating func run() async throws {
-        do {
-            let folder = try model ?? VisionLanguageModel.bundledExampleModel("captioner", examplesFolder: Self.examplesFolder)
-            try await VisionLanguageModel.runExample(
-                imagePath: image, modelFolder: folder, question: nil, maxNewTokens: maxNewTokens, json: json)
-        } catch {
-            let message = (error as? LocalizedError)?.errorDescription ?? "\(error)"
-            FileHandle.standardError.write(Data("caption: \(message)\n".utf8))
-            throw ExitCode.failure
-        }
+        // Examples/ is found from this file's path so that `swift run` works from any directory.
+        let succeeded = await VisionLanguageModel.runExample(
+            program: "caption", imagePath: image, modelFolder: model, defaultModelName: "captioner",
+            examplesFolder: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent(),
+            question: nil, maxNewTokens: maxNewTokens, json: json)
+        if !succeeded { throw ExitCode.failure }
     }
-
-    /// Examples/, found from this file's path so that `swift run` works from any directory.
-    static let examplesFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
 }

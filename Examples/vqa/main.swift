@@ -2,7 +2,6 @@
 // Streams a LLaVA model's answer to a question about the image; --json prints ids, text and timings instead.
 import ArgumentParser
 import Foundation
-import GenCore
 import Multimodal
 
 @main
@@ -16,27 +15,20 @@ struct VQA: AsyncParsableCommand {
     @Option(help: "The question to ask about the image.")
     var question: String
 
-    @Option(help: "Hugging Face model folder (default: Examples/DefaultModels/vqa).")
+    @Option(help: "Hugging Face LLaVA model folder (default: Examples/DefaultModels/vqa).")
     var model: String?
 
     @Option(help: "Most tokens to generate (default: the model's generation_config.json).")
     var maxNewTokens: Int?
 
-    @Flag(help: "Print one JSON object (token_ids, text, timings) instead of streaming text.")
+    @Flag(help: "Print one JSON object (token_ids, text, timings) instead of streaming the answer.")
     var json = false
 
     mutating func run() async throws {
-        do {
-            let folder = try model ?? VisionLanguageModel.bundledExampleModel("vqa", examplesFolder: Self.examplesFolder)
-            try await VisionLanguageModel.runExample(
-                imagePath: image, modelFolder: folder, question: question, maxNewTokens: maxNewTokens, json: json)
-        } catch {
-            let message = (error as? LocalizedError)?.errorDescription ?? "\(error)"
-            FileHandle.standardError.write(Data("vqa: \(message)\n".utf8))
-            throw ExitCode.failure
-        }
+        let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        let succeeded = await VisionLanguageModel.runExample(
+            program: "vqa", imagePath: image, modelFolder: model, defaultModelName: "vqa", examplesFolder: examples,
+            question: question, maxNewTokens: maxNewTokens, json: json)
+        if !succeeded { throw ExitCode.failure }
     }
-
-    /// Examples/, found from this file's path so that `swift run` works from any directory.
-    static let examplesFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
 }

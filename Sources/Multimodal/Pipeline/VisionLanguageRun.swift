@@ -3,9 +3,29 @@ import GenCore
 import TextModels
 
 extension VisionLanguageModel {
-    /// What the `caption` and `vqa` examples do: decode the image file, load the model folder, then either stream
-    /// the text to standard output or print ``VisionLanguageOutput/jsonString()``.
+    /// What the `caption` and `vqa` examples do: decode the image file, load the model folder (`nil`: the one
+    /// bundled under `examplesFolder/DefaultModels/defaultModelName`), then either stream the text to standard
+    /// output or print ``VisionLanguageOutput/jsonString()``. Any error is reported as one line on standard error,
+    /// prefixed with `program`.
+    ///
+    /// - Returns: whether it succeeded (the process should exit non-zero otherwise).
     public static func runExample(
+        program: String, imagePath: String, modelFolder: String?, defaultModelName: String, examplesFolder: URL,
+        question: String?, maxNewTokens: Int?, json: Bool
+    ) async -> Bool {
+        do {
+            let folder = try modelFolder ?? bundledExampleModel(defaultModelName, examplesFolder: examplesFolder)
+            try await runExample(imagePath: imagePath, modelFolder: folder, question: question,
+                                 maxNewTokens: maxNewTokens, json: json)
+            return true
+        } catch {
+            let message = (error as? LocalizedError)?.errorDescription ?? "\(error)"
+            FileHandle.standardError.write(Data("\(program): \(message)\n".utf8))
+            return false
+        }
+    }
+
+    static func runExample(
         imagePath: String, modelFolder: String, question: String?, maxNewTokens: Int?, json: Bool
     ) async throws {
         let clock = ContinuousClock(), start = clock.now
@@ -33,7 +53,7 @@ extension VisionLanguageModel {
     }
 
     /// `examplesFolder/DefaultModels/name` when it holds a model, else an error asking for `--model`.
-    public static func bundledExampleModel(_ name: String, examplesFolder: URL) throws -> String {
+    static func bundledExampleModel(_ name: String, examplesFolder: URL) throws -> String {
         let folder = examplesFolder.appendingPathComponent("DefaultModels/\(name)")
         guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("config.json").path) else {
             throw MultimodalError.missingFile(
