@@ -90,10 +90,8 @@ public struct VisionLanguageModel: Sendable {
         var request = try prepare(image: image, question: question)
         let output = try request.decoder.generate(
             prompt: request.prompt, promptEmbeddings: request.promptEmbeddings, parameters: parameters ?? defaultParameters)
-        let eos = Set((parameters ?? defaultParameters).eosTokenIDs.isEmpty ? request.decoder.eosTokenIDs
-                      : (parameters ?? defaultParameters).eosTokenIDs)
-        let textIDs = output.finishReason == .endOfSequence && eos.contains(output.tokens.last ?? -1)
-            ? Array(output.tokens.dropLast()) : output.tokens
+        // The end-of-sequence token's text (often a special token) is not part of the caption.
+        let textIDs = output.finishReason == .endOfSequence ? Array(output.tokens.dropLast()) : output.tokens
         request.recordDecoderTimes()
         return VisionLanguageOutput(tokenIDs: output.tokens, text: try tokenizer.decode(textIDs, skipSpecialTokens: true),
                                     timings: request.timings)
