@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "TextModels", targets: ["TextModels"]),
         .library(name: "VisionEncoder", targets: ["VisionEncoder"]),
         .library(name: "Multimodal", targets: ["Multimodal"]),
+        .library(name: "DiffusionModels", targets: ["DiffusionModels"]),
     ],
     dependencies: [
         // Used only by Benchmarks/ and Examples/; the library products depend on the toolchain and system libraries alone.
@@ -32,6 +33,7 @@ let package = Package(
         .target(name: "TextModels", dependencies: ["GenCore"]),
         .target(name: "VisionEncoder", dependencies: ["GenCore"]),
         .target(name: "Multimodal", dependencies: ["GenCore", "TextModels", "VisionEncoder"]),
+        .target(name: "DiffusionModels", dependencies: ["GenCore"]),
 
         // MARK: Example programs
         .executableTarget(
@@ -52,6 +54,7 @@ let package = Package(
         .testTarget(name: "TextModelsTests", dependencies: ["TextModels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VisionEncoderTests", dependencies: ["VisionEncoder"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MultimodalTests", dependencies: ["Multimodal"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DiffusionModelsTests", dependencies: ["DiffusionModels"], resources: [.copy("Fixtures")]),
 
         // MARK: Benchmarks (swift package benchmark)
         .executableTarget(

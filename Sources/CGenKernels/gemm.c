@@ -6,7 +6,7 @@
 #include <string.h>
 
 enum { GK_SRC_F32 = 0, GK_SRC_F16 = 1, GK_SRC_BF16 = 2 };
-enum { GK_SMALL_M = 4 };
+enum { GK_SMALL_M = 4, GK_PACK_GROUP = 8 };
 /// Below this many multiply-adds the pool's dispatch costs more than it saves.
 #define GK_PARALLEL_MIN_FMAS (96L * 96L * 96L)
 
@@ -92,20 +92,28 @@ static void pack_b_task(void *vctx, long begin, long end) {
     gk_gemm_ctx *g = vctx;
     const long nr = g->t->nr, kc = g->kc, pc = g->pc, ldb = g->B.ld;
     float tmp[512];
+    if (!g->B.trans) {
+        // Row by row over a group of panels: each row of B is read as one contiguous run; walking a single
+        // panel down K would touch a new page every row.
+        const float *B = g->B.p;
+        for (long p0 = begin; p0 < end; p0 += GK_PACK_GROUP) {
+            long p1 = p0 + GK_PACK_GROUP < end ? p0 + GK_PACK_GROUP : end;
+            for (long k = 0; k < kc; k++) {
+                const float *row = B + (pc + k) * ldb;
+                for (long p = p0; p < p1; p++) {
+                    long j0 = g->jc + p * nr, cols = g->N - j0 < nr ? g->N - j0 : nr;
+                    float *d = g->bpack + p * nr * kc + k * nr;
+                    long c = 0;
+                    for (; c < cols; c++) d[c] = row[j0 + c];
+                    for (; c < nr; c++) d[c] = 0.0f;
+                }
+            }
+        }
+        return;
+    }
     for (long p = begin; p < end; p++) {
         float *dst = g->bpack + p * nr * kc;
         long j0 = g->jc + p * nr, cols = g->N - j0 < nr ? g->N - j0 : nr;
-        if (!g->B.trans) {
-            const float *B = g->B.p;
-            for (long k = 0; k < kc; k++) {
-                const float *src = B + (pc + k) * ldb + j0;
-                float *d = dst + k * nr;
-                long c = 0;
-                for (; c < cols; c++) d[c] = src[c];
-                for (; c < nr; c++) d[c] = 0.0f;
-            }
-            continue;
-        }
         for (long c = 0; c < cols; c++) {
             const float *row;
             if (g->B.type == GK_SRC_F32) {
@@ -280,9 +288,10 @@ static void gemm_small_m(gk_small_ctx *s) {
         grain = (grain + GK_DOT_BLOCK - 1) / GK_DOT_BLOCK * GK_DOT_BLOCK;
         run(s->N, grain, parallel, small_dot_task, s);
     } else {
-        // One contiguous column range per thread keeps the rows of B in long runs.
+        // Two column ranges per thread: long contiguous runs of each row of B, yet spare chunks for the
+        // threads that are running when others are descheduled.
         int threads = gk_get_num_threads();
-        long grain = (s->N + threads - 1) / threads;
+        long grain = (s->N + 2 * threads - 1) / (2 * threads);
         run(s->N, grain < 256 ? 256 : grain, parallel, small_axpy_task, s);
     }
 }

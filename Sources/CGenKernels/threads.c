@@ -1,6 +1,10 @@
 // Persistent worker pool. One job at a time: callers take `g_use` with trylock and run inline when another
 // caller holds the pool, so many Swift threads can call kernels without waiting on each other.
 // Workers spin briefly on the job generation (low latency for back-to-back kernels), then sleep on a condvar.
+// The caller waits for chunks, never for workers: on a busy machine a woken worker may get no CPU for
+// milliseconds, and by then the caller has done its share. Chunks are claimed by compare-and-swap on a word
+// that also holds the job's sequence number and chunk count, so a worker that wakes late cannot claim a chunk
+// of a finished job, and a successful claim keeps the job (and its fields) alive until that chunk is done.
 #include "gk_internal.h"
 #include <pthread.h>
 #include <stdatomic.h>
@@ -21,8 +25,6 @@ typedef struct {
     gk_range_fn fn;
     void *ctx;
     long n, nchunks;
-    _Atomic long next_chunk;
-    _Atomic int pending;      ///< participating workers that have not finished yet
 } gk_job;
 
 static pthread_once_t g_pool_once = PTHREAD_ONCE_INIT;
@@ -36,6 +38,9 @@ static int g_num_workers;          // started workers (caller is not one); guard
 static _Atomic unsigned long g_generation;
 static int g_sleepers;             // guarded by g_sleep
 static gk_job g_job;
+// Claim word: (sequence << 32) | (chunk count << 16) | next unclaimed chunk.
+static _Atomic uint64_t g_claim;
+static _Atomic long g_done;        // chunks of the current job finished
 static unsigned long g_start_generation[GK_MAX_THREADS];  // job word current when each worker was started
 static _Thread_local int t_inside;  // set on workers and on a caller while it runs a job
 
@@ -45,13 +50,21 @@ static void chunk_bounds(const gk_job *job, long c, long *begin, long *end) {
     *end = *begin + base + (c < extra ? 1 : 0);
 }
 
-static void run_chunks(gk_job *job) {
+/// Claims and runs chunks of job `seq` until none is left or a newer job has replaced it.
+static void run_chunks(uint64_t seq) {
+    uint64_t word = atomic_load_explicit(&g_claim, memory_order_acquire);
     for (;;) {
-        long c = atomic_fetch_add_explicit(&job->next_chunk, 1, memory_order_relaxed);
-        if (c >= job->nchunks) break;
+        if ((word >> 32) != (seq & 0xffffffffu)) return;
+        uint64_t next = word & 0xffff, count = (word >> 16) & 0xffff;
+        if (next >= count) return;
+        if (!atomic_compare_exchange_weak_explicit(&g_claim, &word, word + 1, memory_order_acq_rel,
+                                                   memory_order_acquire))
+            continue;
         long b, e;
-        chunk_bounds(job, c, &b, &e);
-        job->fn(job->ctx, b, e);
+        chunk_bounds(&g_job, (long)next, &b, &e);
+        g_job.fn(g_job.ctx, b, e);
+        atomic_fetch_add_explicit(&g_done, 1, memory_order_release);
+        word = atomic_load_explicit(&g_claim, memory_order_acquire);
     }
 }
 
@@ -76,10 +89,7 @@ static void *worker_main(void *arg) {
             pthread_mutex_unlock(&g_sleep);
         }
         seen = gen;
-        if (index < (int)(gen & 0xffff)) {
-            run_chunks(&g_job);
-            atomic_fetch_sub_explicit(&g_job.pending, 1, memory_order_acq_rel);
-        }
+        if (index < (int)(gen & 0xffff)) run_chunks(gen >> 16);
     }
     return NULL;
 }
@@ -137,23 +147,24 @@ void gk_parallel_for(long n, long grain, gk_range_fn fn, void *ctx) {
     int started = ensure_workers(participants);
     if (participants > started) participants = started;
 
+    unsigned long seq = (atomic_load_explicit(&g_generation, memory_order_relaxed) >> 16) + 1;
     g_job.fn = fn;
     g_job.ctx = ctx;
     g_job.n = n;
     g_job.nchunks = nchunks;
-    atomic_store_explicit(&g_job.next_chunk, 0, memory_order_relaxed);
-    atomic_store_explicit(&g_job.pending, participants, memory_order_relaxed);
+    atomic_store_explicit(&g_done, 0, memory_order_relaxed);
+    atomic_store_explicit(&g_claim, ((uint64_t)(seq & 0xffffffffu) << 32) | ((uint64_t)nchunks << 16),
+                          memory_order_release);
 
     pthread_mutex_lock(&g_sleep);
-    unsigned long seq = (atomic_load_explicit(&g_generation, memory_order_relaxed) >> 16) + 1;
     atomic_store_explicit(&g_generation, (seq << 16) | (unsigned long)participants, memory_order_release);
     if (g_sleepers > 0) pthread_cond_broadcast(&g_wake);
     pthread_mutex_unlock(&g_sleep);
 
     t_inside = 1;
-    run_chunks(&g_job);
+    run_chunks(seq);
     t_inside = 0;
-    for (long spin = 0; atomic_load_explicit(&g_job.pending, memory_order_acquire) > 0; spin++) {
+    for (long spin = 0; atomic_load_explicit(&g_done, memory_order_acquire) < nchunks; spin++) {
         if (spin < GK_SPIN_ITERS) GK_PAUSE();
         else sched_yield();
     }

@@ -1,48 +1,20 @@
 import GenCore
 
 /// `CLIPVisionConfig` (the `vision_config` of a `CLIPConfig`), with transformers' defaults.
-public struct CLIPVisionConfig: Decodable, Sendable {
-    public var hiddenSize = 768
-    public var intermediateSize = 3072
+public struct CLIPVisionConfig: VisionTransformerConfigurable {
+    public var encoder = VisionTransformerConfig(
+        hiddenSize: 768, intermediateSize: 3072, numHiddenLayers: 12, numAttentionHeads: 12, imageSize: 224,
+        patchSize: 32, hiddenAct: "quick_gelu", layerNormEps: 1e-5)
     public var projectionDim = 512
-    public var numHiddenLayers = 12
-    public var numAttentionHeads = 12
-    public var numChannels = 3
-    public var imageSize = 224
-    public var patchSize = 32
-    public var hiddenAct = "quick_gelu"
-    public var layerNormEps: Float = 1e-5
 
-    enum CodingKeys: String, CodingKey {
-        case hiddenSize = "hidden_size", intermediateSize = "intermediate_size", projectionDim = "projection_dim"
-        case numHiddenLayers = "num_hidden_layers", numAttentionHeads = "num_attention_heads"
-        case numChannels = "num_channels", imageSize = "image_size", patchSize = "patch_size"
-        case hiddenAct = "hidden_act", layerNormEps = "layer_norm_eps"
-    }
+    enum CodingKeys: String, CodingKey { case projectionDim = "projection_dim" }
 
     public init() {}
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T {
-            try c.decodeIfPresent(T.self, forKey: key) ?? fallback
-        }
-        hiddenSize = try value(.hiddenSize, hiddenSize)
-        intermediateSize = try value(.intermediateSize, intermediateSize)
-        projectionDim = try value(.projectionDim, projectionDim)
-        numHiddenLayers = try value(.numHiddenLayers, numHiddenLayers)
-        numAttentionHeads = try value(.numAttentionHeads, numAttentionHeads)
-        numChannels = try value(.numChannels, numChannels)
-        imageSize = try value(.imageSize, imageSize)
-        patchSize = try value(.patchSize, patchSize)
-        hiddenAct = try value(.hiddenAct, hiddenAct)
-        layerNormEps = try value(.layerNormEps, layerNormEps)
-    }
-
-    var encoderGeometry: EncoderGeometry {
-        EncoderGeometry(hiddenSize: hiddenSize, layers: numHiddenLayers, heads: numAttentionHeads,
-                        intermediateSize: intermediateSize, imageSize: imageSize, patchSize: patchSize,
-                        numChannels: numChannels)
+        encoder = try VisionTransformerConfig(from: decoder, defaults: encoder)
+        projectionDim = try decoder.container(keyedBy: CodingKeys.self)
+            .decodeIfPresent(Int.self, forKey: .projectionDim) ?? projectionDim
     }
 }
 
@@ -67,7 +39,7 @@ public struct CLIPVisionModel: ImageEncoder {
 
     /// `weights` is scoped at the tower (`vision_model`); `projection` at the checkpoint root, if present.
     public init(config: CLIPVisionConfig, weights w: WeightLoader, projection p: WeightLoader? = nil) throws {
-        let g = try config.encoderGeometry.validated()
+        let g = try config.encoder.geometry.validated()
         self.config = config
         let activation = try Activation(configValue: config.hiddenAct)
         let h = config.hiddenSize

@@ -1,48 +1,21 @@
 import GenCore
 
 /// `SiglipVisionConfig` (the `vision_config` of a `SiglipConfig`), with transformers' defaults.
-public struct SiglipVisionConfig: Decodable, Sendable {
-    public var hiddenSize = 768
-    public var intermediateSize = 3072
-    public var numHiddenLayers = 12
-    public var numAttentionHeads = 12
-    public var numChannels = 3
-    public var imageSize = 224
-    public var patchSize = 16
-    public var hiddenAct = "gelu_pytorch_tanh"
-    public var layerNormEps: Float = 1e-6
+public struct SiglipVisionConfig: VisionTransformerConfigurable {
+    public var encoder = VisionTransformerConfig(
+        hiddenSize: 768, intermediateSize: 3072, numHiddenLayers: 12, numAttentionHeads: 12, imageSize: 224,
+        patchSize: 16, hiddenAct: "gelu_pytorch_tanh", layerNormEps: 1e-6)
+    /// Whether the attention-pooling head exists.
     public var visionUseHead = true
 
-    enum CodingKeys: String, CodingKey {
-        case hiddenSize = "hidden_size", intermediateSize = "intermediate_size"
-        case numHiddenLayers = "num_hidden_layers", numAttentionHeads = "num_attention_heads"
-        case numChannels = "num_channels", imageSize = "image_size", patchSize = "patch_size"
-        case hiddenAct = "hidden_act", layerNormEps = "layer_norm_eps", visionUseHead = "vision_use_head"
-    }
+    enum CodingKeys: String, CodingKey { case visionUseHead = "vision_use_head" }
 
     public init() {}
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T {
-            try c.decodeIfPresent(T.self, forKey: key) ?? fallback
-        }
-        hiddenSize = try value(.hiddenSize, hiddenSize)
-        intermediateSize = try value(.intermediateSize, intermediateSize)
-        numHiddenLayers = try value(.numHiddenLayers, numHiddenLayers)
-        numAttentionHeads = try value(.numAttentionHeads, numAttentionHeads)
-        numChannels = try value(.numChannels, numChannels)
-        imageSize = try value(.imageSize, imageSize)
-        patchSize = try value(.patchSize, patchSize)
-        hiddenAct = try value(.hiddenAct, hiddenAct)
-        layerNormEps = try value(.layerNormEps, layerNormEps)
-        visionUseHead = try value(.visionUseHead, visionUseHead)
-    }
-
-    var encoderGeometry: EncoderGeometry {
-        EncoderGeometry(hiddenSize: hiddenSize, layers: numHiddenLayers, heads: numAttentionHeads,
-                        intermediateSize: intermediateSize, imageSize: imageSize, patchSize: patchSize,
-                        numChannels: numChannels)
+        encoder = try VisionTransformerConfig(from: decoder, defaults: encoder)
+        visionUseHead = try decoder.container(keyedBy: CodingKeys.self)
+            .decodeIfPresent(Bool.self, forKey: .visionUseHead) ?? visionUseHead
     }
 }
 
@@ -64,7 +37,7 @@ public struct SiglipVisionModel: ImageEncoder {
 
     /// `weights` is scoped at the tower (`vision_model`).
     public init(config: SiglipVisionConfig, weights w: WeightLoader) throws {
-        let g = try config.encoderGeometry.validated()
+        let g = try config.encoder.geometry.validated()
         self.config = config
         let activation = try Activation(configValue: config.hiddenAct)
         let h = config.hiddenSize

@@ -1,53 +1,27 @@
 import GenCore
 
 /// `ViTConfig` fields of `config.json` that inference needs, with transformers' defaults.
-public struct ViTConfig: Decodable, Sendable {
-    public var hiddenSize = 768
-    public var numHiddenLayers = 12
-    public var numAttentionHeads = 12
-    public var intermediateSize = 3072
-    public var hiddenAct = "gelu"
-    public var layerNormEps: Float = 1e-12
-    public var imageSize = 224
-    public var patchSize = 16
-    public var numChannels = 3
+public struct ViTConfig: VisionTransformerConfigurable {
+    public var encoder = VisionTransformerConfig(
+        hiddenSize: 768, intermediateSize: 3072, numHiddenLayers: 12, numAttentionHeads: 12, imageSize: 224,
+        patchSize: 16, hiddenAct: "gelu", layerNormEps: 1e-12)
     public var qkvBias = true
+    /// Width of the pooler's output (`nil`: the hidden size).
     public var poolerOutputSize: Int?
     public var poolerAct = "tanh"
 
     enum CodingKeys: String, CodingKey {
-        case hiddenSize = "hidden_size", numHiddenLayers = "num_hidden_layers"
-        case numAttentionHeads = "num_attention_heads", intermediateSize = "intermediate_size"
-        case hiddenAct = "hidden_act", layerNormEps = "layer_norm_eps", imageSize = "image_size"
-        case patchSize = "patch_size", numChannels = "num_channels", qkvBias = "qkv_bias"
-        case poolerOutputSize = "pooler_output_size", poolerAct = "pooler_act"
+        case qkvBias = "qkv_bias", poolerOutputSize = "pooler_output_size", poolerAct = "pooler_act"
     }
 
     public init() {}
 
     public init(from decoder: any Decoder) throws {
+        encoder = try VisionTransformerConfig(from: decoder, defaults: encoder)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T {
-            try c.decodeIfPresent(T.self, forKey: key) ?? fallback
-        }
-        hiddenSize = try value(.hiddenSize, hiddenSize)
-        numHiddenLayers = try value(.numHiddenLayers, numHiddenLayers)
-        numAttentionHeads = try value(.numAttentionHeads, numAttentionHeads)
-        intermediateSize = try value(.intermediateSize, intermediateSize)
-        hiddenAct = try value(.hiddenAct, hiddenAct)
-        layerNormEps = try value(.layerNormEps, layerNormEps)
-        imageSize = try value(.imageSize, imageSize)
-        patchSize = try value(.patchSize, patchSize)
-        numChannels = try value(.numChannels, numChannels)
-        qkvBias = try value(.qkvBias, qkvBias)
+        qkvBias = try c.decodeIfPresent(Bool.self, forKey: .qkvBias) ?? qkvBias
         poolerOutputSize = try c.decodeIfPresent(Int.self, forKey: .poolerOutputSize)
-        poolerAct = try value(.poolerAct, poolerAct)
-    }
-
-    var encoderGeometry: EncoderGeometry {
-        EncoderGeometry(hiddenSize: hiddenSize, layers: numHiddenLayers, heads: numAttentionHeads,
-                        intermediateSize: intermediateSize, imageSize: imageSize, patchSize: patchSize,
-                        numChannels: numChannels)
+        poolerAct = try c.decodeIfPresent(String.self, forKey: .poolerAct) ?? poolerAct
     }
 }
 
@@ -70,7 +44,7 @@ public struct ViTModel: ImageEncoder {
 
     /// Loads from checkpoint names as `ViTModel` saves them (an optional `vit.` prefix is handled by the caller).
     public init(config: ViTConfig, weights w: WeightLoader) throws {
-        let g = try config.encoderGeometry.validated()
+        let g = try config.encoder.geometry.validated()
         self.config = config
         let activation = try Activation(configValue: config.hiddenAct)
         let h = config.hiddenSize
