@@ -1,6 +1,7 @@
 import Foundation
 import GenCore
 import TextModels
+import VisionEncoder
 
 /// transformers' `LlavaProcessor` text side: the chat template turns a question into a prompt with one image
 /// placeholder, which is expanded to as many image tokens as the vision tower gives features, then tokenized.
@@ -39,7 +40,9 @@ public struct LlavaProcessor: Sendable {
     }
 
     /// Reads `tokenizer.json`, the chat template and `processor_config.json` of a llava-hf folder. Values the
-    /// processor config lacks (older folders) come from `model`, which knows its tower's patch size and strategy.
+    /// processor config lacks (older folders, which left the expansion to the model) come from `model`: its
+    /// tower's patch size, its strategy, and one additional token when the tower has a class token (CLIP) —
+    /// so the prompt always has as many image tokens as the model gives features.
     public init(modelDirectory directory: String, model: LlavaForConditionalGeneration) throws {
         let folder = URL(fileURLWithPath: directory)
         let tokenizerURL = folder.appendingPathComponent("tokenizer.json")
@@ -64,7 +67,8 @@ public struct LlavaProcessor: Sendable {
                 path: configURL.path, reason: "patch_size must be positive and num_additional_image_tokens not negative")
         }
         self.init(tokenizer: tokenizer, chatTemplate: template, imageToken: config.imageToken ?? "<image>",
-                  patchSize: patchSize, numAdditionalImageTokens: config.numAdditionalImageTokens ?? 1,
+                  patchSize: patchSize,
+                  numAdditionalImageTokens: config.numAdditionalImageTokens ?? (model.visionTower is CLIPVisionModel ? 1 : 0),
                   visionFeatureSelectStrategy: config.visionFeatureSelectStrategy ?? model.config.visionFeatureSelectStrategy)
     }
 
