@@ -47,4 +47,22 @@ struct LlavaProcessorTests {
         #expect(full.imageTokenCount(height: 336, width: 336) == 577)
         #expect(defaultStrategy.imageTokenCount(height: 336, width: 336) == 576)
     }
+
+    /// Older llava-hf folders have no patch_size / num_additional_image_tokens / strategy in processor_config.json:
+    /// the model's own values must still give one image token per feature.
+    @Test func folderWithoutProcessorSettingsFallsBackToTheModel() throws {
+        let source = Self.fixtures.appendingPathComponent("Models/llava")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("llava-legacy-\(UUID().uuidString)")
+        try FileManager.default.copyItem(at: source, to: folder)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let configURL = folder.appendingPathComponent("processor_config.json")
+        var config = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as? [String: Any])
+        for key in ["patch_size", "num_additional_image_tokens", "vision_feature_select_strategy"] { config[key] = nil }
+        try JSONSerialization.data(withJSONObject: config).write(to: configURL)
+
+        let model = try LlavaForConditionalGeneration.load(directory: folder.path)
+        let processor = try LlavaProcessor(modelDirectory: folder.path, model: model)
+        let side = model.visionTower.imageSize
+        #expect(processor.imageTokenCount(height: side.height, width: side.width) == model.imageFeatureCount)
+    }
 }
