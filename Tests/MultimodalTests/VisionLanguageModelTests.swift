@@ -69,11 +69,15 @@ struct VisionLanguageModelTests {
         #expect(!whole.isEmpty)
     }
 
-    @Test func captionerRejectsQuestions() throws {
+    @Test func captionerRejectsQuestions() async throws {
         let model = try VisionLanguageModel(modelDirectory: Self.fixtures.appendingPathComponent("Models/vit-gpt2").path)
         let image = try Image(width: 8, height: 8, channels: 3, pixels: Array(repeating: 128, count: 192))
         #expect(throws: MultimodalError.questionsNotSupported(modelType: "vision-encoder-decoder")) {
             _ = try model.answer("what is this?", about: image)
+        }
+        // The streaming variant reports the same error through the stream.
+        await #expect(throws: MultimodalError.questionsNotSupported(modelType: "vision-encoder-decoder")) {
+            for try await _ in model.answerStream("what is this?", about: image) {}
         }
     }
 

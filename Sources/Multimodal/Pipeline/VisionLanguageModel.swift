@@ -109,15 +109,25 @@ public struct VisionLanguageModel: Sendable {
         stream(image: image, question: question, parameters: parameters)
     }
 
+    /// Encodes the image inside the stream's task, so that creating the stream never blocks the caller.
     private func stream(image: Image, question: String?, parameters: GenerationParameters?) -> AsyncThrowingStream<String, any Error> {
-        let request: Request
-        do { request = try prepare(image: image, question: question) } catch {
-            return AsyncThrowingStream { $0.finish(throwing: error) }
+        AsyncThrowingStream { continuation in
+            let task = Task.detached {
+                do {
+                    let request = try prepare(image: image, question: question)
+                    let tokenizer = tokenizer
+                    let pieces = request.decoder.generateText(
+                        prompt: request.prompt, promptEmbeddings: request.promptEmbeddings,
+                        parameters: parameters ?? defaultParameters,
+                        decode: { ids in (try? tokenizer.decode(ids, skipSpecialTokens: true)) ?? "" })
+                    for try await piece in pieces { continuation.yield(piece) }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
         }
-        let tokenizer = tokenizer
-        return request.decoder.generateText(
-            prompt: request.prompt, promptEmbeddings: request.promptEmbeddings, parameters: parameters ?? defaultParameters,
-            decode: { ids in (try? tokenizer.decode(ids, skipSpecialTokens: true)) ?? "" })
     }
 
     /// One request ready for the decoder: prompt ids, optional prompt embeddings, the decoder and timings so far.
