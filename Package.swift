@@ -40,6 +40,14 @@ let package = Package(
             name: "embed",
             dependencies: ["GenCore", "VisionEncoder", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/embed"),
+        .executableTarget(
+            name: "caption",
+            dependencies: ["Multimodal", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/caption"),
+        .executableTarget(
+            name: "vqa",
+            dependencies: ["Multimodal", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/vqa"),
 
         // MARK: Tests
         .testTarget(name: "GenCoreTests", dependencies: ["GenCore"], resources: [.copy("Fixtures")]),

@@ -4,6 +4,11 @@
 Writes Tests/MultimodalTests/Fixtures/Models/<name>/: the model folder exactly as save_pretrained /
 processor.save_pretrained write it, plus expected.json (prompt ids, greedy generated ids) and
 expected.safetensors (pixel values fed in, the logits of every generated position).
+
+The photos are the JPEGs of Tests/GenCoreTests/Fixtures/Images decoded by PIL, and the pixel values come from
+transformers' PIL-backend image processors (the ones our ImageProcessor follows), so a Swift test can run the whole
+path from the JPEG file to the generated ids. The saved processor configs name the default classes, as real
+checkpoints do.
 """
 import json
 import pathlib
@@ -13,20 +18,24 @@ import numpy as np
 import torch
 from PIL import Image
 from safetensors.torch import save_file
-from skimage import data
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent / "scenes"))
 import train as scenes_train  # noqa: E402  (the scenes tokenizer and the LLaVA chat template)
 from transformers import (CLIPImageProcessor, CLIPVisionConfig, GPT2Config, LlamaConfig, LlavaConfig,  # noqa: E402
                           LlavaForConditionalGeneration, LlavaProcessor, VisionEncoderDecoderConfig,
                           VisionEncoderDecoderModel, ViTConfig, ViTImageProcessor)
+from transformers.models.clip.image_processing_pil_clip import CLIPImageProcessorPil  # noqa: E402
+from transformers.models.vit.image_processing_pil_vit import ViTImageProcessorPil  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent / "Tests/MultimodalTests/Fixtures/Models"
 NEW_TOKENS = 12
 
 
+IMAGES = pathlib.Path(__file__).resolve().parent.parent / "Tests/GenCoreTests/Fixtures/Images"
+
+
 def photos():
-    return [Image.fromarray(a) for a in (data.chelsea(), data.astronaut(), data.coffee())]
+    return [Image.open(IMAGES / f"{name}.jpg").convert("RGB") for name in ("chelsea", "astronaut", "coffee")]
 
 
 def randomize(model, seed):
@@ -59,8 +68,10 @@ def llava(name, seed, strategy, feature_layer):
                       projector_hidden_act="gelu")
     model = randomize(LlavaForConditionalGeneration(cfg), seed).eval()
     tok.chat_template = scenes_train.LLAVA_TEMPLATE
+    sizes = dict(size={"shortest_edge": 28}, crop_size={"height": 28, "width": 28})
+    pil_processor = CLIPImageProcessorPil(**sizes)
     processor = LlavaProcessor(
-        image_processor=CLIPImageProcessor(size={"shortest_edge": 28}, crop_size={"height": 28, "width": 28}),
+        image_processor=CLIPImageProcessor(**sizes),
         tokenizer=tok, patch_size=7, vision_feature_select_strategy=strategy, num_additional_image_tokens=1,
         chat_template=scenes_train.LLAVA_TEMPLATE)
     out = ROOT / name
@@ -71,6 +82,7 @@ def llava(name, seed, strategy, feature_layer):
         messages = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": q}]}]
         prompt = processor.apply_chat_template(messages, add_generation_prompt=True)
         inputs = processor(images=img, text=prompt, return_tensors="pt")
+        inputs["pixel_values"] = pil_processor(images=img, return_tensors="pt")["pixel_values"]
         with torch.no_grad():
             gen = model.generate(**inputs, do_sample=False, max_new_tokens=NEW_TOKENS, min_new_tokens=NEW_TOKENS,
                                  output_logits=True, return_dict_in_generate=True)
@@ -103,7 +115,7 @@ def vision_encoder_decoder(name, seed):
     tok.save_pretrained(out)
     cases, tensors = [], {}
     for i, img in enumerate(photos()):
-        pv = processor(images=img, return_tensors="pt")["pixel_values"]
+        pv = ViTImageProcessorPil(size={"height": 32, "width": 32}, resample=2)(images=img, return_tensors="pt")["pixel_values"]
         with torch.no_grad():
             gen = model.generate(pixel_values=pv, do_sample=False, max_new_tokens=NEW_TOKENS,
                                  min_new_tokens=NEW_TOKENS, output_logits=True, return_dict_in_generate=True,

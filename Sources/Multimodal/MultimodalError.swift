@@ -14,6 +14,8 @@ public enum MultimodalError: Error, Equatable, Sendable {
     case imageTokenMismatch(imageTokens: Int, imageFeatures: Int)
     /// A model folder lacks a file the model needs.
     case missingFile(path: String, purpose: String)
+    /// A captioning-only model was asked a question.
+    case questionsNotSupported(modelType: String)
 }
 
 extension MultimodalError: LocalizedError {
@@ -26,6 +28,8 @@ extension MultimodalError: LocalizedError {
             "the prompt has \(tokens) image tokens but the image gives \(features) features; "
                 + "expand the image token as the model's processor does (or use the model's prompt builder)"
         case let .missingFile(path, purpose): "\(path) is missing (needed for \(purpose))"
+        case let .questionsNotSupported(modelType):
+            "a '\(modelType)' model only writes captions; use a LLaVA model folder to ask questions"
         }
     }
 }

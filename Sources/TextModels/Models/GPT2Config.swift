@@ -23,7 +23,8 @@ public struct GPT2Config: Codable, Sendable, Equatable {
     public var scaleAttnByInverseLayerIdx: Bool = false
     /// Only changes float16 numerics in PyTorch; computing in float32 here makes it a no-op.
     public var reorderAndUpcastAttn: Bool = false
-    /// Cross-attention layers belong to encoder-decoder use, which a causal LM does not load.
+    /// Every block also attends to an encoder's hidden states (`ln_cross_attn`, `crossattention.*` weights), as the
+    /// decoder of a `VisionEncoderDecoderModel`.
     public var addCrossAttention: Bool = false
     public var tieWordEmbeddings: Bool = true
     public var bosTokenID: Int? = 50256
@@ -76,6 +77,5 @@ public struct GPT2Config: Codable, Sendable, Equatable {
         guard Self.supportedActivations.contains(activationFunction) else {
             throw checks.fail("activation_function '\(activationFunction)' is not supported (supported: \(Self.supportedActivations.joined(separator: ", ")))")
         }
-        if addCrossAttention { throw checks.fail("add_cross_attention is not supported by the causal decoder") }
     }
 }

@@ -4,6 +4,11 @@ import GenCore
 /// `GPT2LMHeadModel`: learned absolute positions, pre-norm blocks with LayerNorm, one fused q/k/v projection,
 /// a GELU MLP, a final LayerNorm and an LM head tied to the token embedding.
 ///
+/// With `add_cross_attention` (the decoder of a `VisionEncoderDecoderModel`) every block also attends to an
+/// encoder's hidden states between self-attention and the MLP. Those states are projected to keys/values once
+/// (``crossAttentionCache(encoderHiddenStates:)``) and passed to each forward; ``conditioned(on:)`` binds them
+/// so that the usual `generate` functions drive the decoder.
+///
 /// Hugging Face stores GPT-2's projections as `Conv1D` weights `[in, out]`; they are transposed once at load into
 /// the `[out, in]` layout `linear` reads.
 public struct GPT2LMHeadModel: LanguageModel {
@@ -17,6 +22,8 @@ public struct GPT2LMHeadModel: LanguageModel {
         let ln2Weight: Tensor, ln2Bias: Tensor
         let mlpInWeight: Tensor, mlpInBias: Tensor
         let mlpOutWeight: Tensor, mlpOutBias: Tensor
+        /// Present when the config has `add_cross_attention`.
+        let crossAttention: GPT2CrossAttention?
     }
 
     let tokenEmbedding: Tensor
@@ -57,7 +64,8 @@ public struct GPT2LMHeadModel: LanguageModel {
                 mlpInWeight: try conv1D(p + "mlp.c_fc.weight", in: e, out: inner),
                 mlpInBias: try checkpoint.float32(p + "mlp.c_fc.bias", shape: [inner]),
                 mlpOutWeight: try conv1D(p + "mlp.c_proj.weight", in: inner, out: e),
-                mlpOutBias: try checkpoint.float32(p + "mlp.c_proj.bias", shape: [e]))
+                mlpOutBias: try checkpoint.float32(p + "mlp.c_proj.bias", shape: [e]),
+                crossAttention: config.addCrossAttention ? try GPT2CrossAttention(checkpoint: checkpoint, block: p, width: e) : nil)
         }
         finalNormWeight = try checkpoint.float32("ln_f.weight", shape: [e])
         finalNormBias = try checkpoint.float32("ln_f.bias", shape: [e])
@@ -80,7 +88,21 @@ public struct GPT2LMHeadModel: LanguageModel {
     }
 
     public func forward(embeddings: Tensor, cache: inout KVCache, logits selection: LogitsSelection) throws -> Tensor {
+        try forward(embeddings: embeddings, cache: &cache, crossAttention: nil, logits: selection)
+    }
+
+    /// Runs the decoder as ``forward(embeddings:cache:logits:)`` does, and when `crossAttention` is given, lets every
+    /// block attend to the encoder states it holds (transformers skips cross-attention without encoder states too).
+    public func forward(
+        embeddings: Tensor, cache: inout KVCache, crossAttention: GPT2CrossAttentionCache?, logits selection: LogitsSelection
+    ) throws -> Tensor {
         try validate(embeddings: embeddings, cache: cache)
+        if let crossAttention {
+            guard blocks.allSatisfy({ $0.crossAttention != nil }), crossAttention.keys.count == blocks.count else {
+                throw TextModelsError.invalidConfiguration(
+                    path: "config.json", reason: "encoder hidden states need a decoder with add_cross_attention")
+            }
+        }
         try cache.checkLayout(layers: config.nLayer, keyValueHeads: config.nHead, headDim: attention.headDim)
         let newPositions = embeddings.shape[0], start = cache.count, e = config.nEmbd
         let eps = Float(config.layerNormEpsilon)
@@ -97,6 +119,10 @@ public struct GPT2LMHeadModel: LanguageModel {
             }
             let attended = layerAttention(query: qkv[0], key: qkv[1], value: qkv[2], rotary: nil, layer: index, cache: &cache)
             hidden = hidden + linear(attended, weight: block.attentionOutputWeight, bias: block.attentionOutputBias)
+            if let crossAttention, let cross = block.crossAttention {
+                hidden = hidden + cross(hidden, keys: crossAttention.keys[index], values: crossAttention.values[index],
+                                        headCount: config.nHead, scale: layerAttention.scale, eps: eps)
+            }
 
             let mlpInput = layerNorm(hidden, weight: block.ln2Weight, bias: block.ln2Bias, eps: eps)
             let activated = activate(linear(mlpInput, weight: block.mlpInWeight, bias: block.mlpInBias))
@@ -105,6 +131,29 @@ public struct GPT2LMHeadModel: LanguageModel {
         cache.advance(by: newPositions)
         if selection == .last { hidden = hidden.sliced(axis: 0, (newPositions - 1)..<newPositions) }
         return linear(layerNorm(hidden, weight: finalNormWeight, bias: finalNormBias, eps: eps), weight: head)
+    }
+
+    /// Projects `encoderHiddenStates` (`[S, n_embd]`, one image's sequence) to every block's cross-attention keys and
+    /// values, once per input. Throws unless the decoder has cross-attention and the width matches.
+    public func crossAttentionCache(encoderHiddenStates: Tensor) throws -> GPT2CrossAttentionCache {
+        let crossBlocks = blocks.compactMap(\.crossAttention)
+        guard !crossBlocks.isEmpty, crossBlocks.count == blocks.count else {
+            throw TextModelsError.invalidConfiguration(
+                path: "config.json", reason: "encoder hidden states need a decoder with add_cross_attention")
+        }
+        guard encoderHiddenStates.rank == 2, encoderHiddenStates.shape[0] > 0, encoderHiddenStates.shape[1] == config.nEmbd,
+              encoderHiddenStates.dtype.isFloatingPoint else {
+            throw GenCoreError.invalidArgument(
+                "encoder hidden states must be [S, \(config.nEmbd)] floats with S ≥ 1, got \(encoderHiddenStates.shape)")
+        }
+        let states = encoderHiddenStates.converted(to: .float32)
+        let projected = crossBlocks.map { $0.keysAndValues(states, headCount: config.nHead) }
+        return GPT2CrossAttentionCache(keys: projected.map(\.keys), values: projected.map(\.values))
+    }
+
+    /// This decoder with `crossAttention` bound: a plain ``LanguageModel`` for `generate`/`generateText`.
+    public func conditioned(on crossAttention: GPT2CrossAttentionCache) -> GPT2ConditionedDecoder {
+        GPT2ConditionedDecoder(decoder: self, crossAttention: crossAttention)
     }
 
     /// transformers' `ACT2FN[activation_function]` for the names ``GPT2Config/validate(path:)`` accepts.
