@@ -28,4 +28,13 @@ public struct RenamedWeightSource: WeightSource {
     public func tensor(_ name: String) throws(GenCoreError) -> Tensor {
         try base.tensor(rename(name))
     }
+
+    // Forwarded explicitly so a base with its own behaviour (a RandomWeightSource, say) keeps it under new names.
+    public func contains(_ name: String) -> Bool {
+        base.contains(rename(name))
+    }
+
+    public func tensor(_ name: String, expectedShape: [Int]) throws(GenCoreError) -> Tensor {
+        try base.tensor(rename(name), expectedShape: expectedShape)
+    }
 }
