@@ -4,18 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# System libraries the package links (libjpeg-turbo, libpng) and pkg-config, which SwiftPM uses to find them.
-missing=()
-if command -v dpkg >/dev/null 2>&1; then
-  for pkg in libjpeg-dev libpng-dev pkg-config; do
-    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
-  done
-  if [ ${#missing[@]} -gt 0 ]; then
-    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
-  fi
-fi
+./Tools/install_system_libraries.sh
 
 swift build --build-tests
 swift test --skip-build
