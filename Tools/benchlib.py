@@ -22,6 +22,9 @@ def run_swift_benchmarks(target, env=None):
             for entry in json.load(open(path)):
                 name = entry["benchmark"].split(".", 1)[-1]
                 metric = entry["primaryMetric"]
+                # The JMH export needs the throughput metric and then makes it the primary one; use wall clock.
+                if metric["scoreUnit"].startswith("#"):
+                    metric = entry.get("secondaryMetrics", {}).get("Time (wall clock)", metric)
                 score, unit = metric["scorePercentiles"].get("50.0", metric["score"]), metric["scoreUnit"]
                 scale = {"ns": 1e-6, "us": 1e-3, "μs": 1e-3, "ms": 1.0, "s": 1e3}.get(unit.split("/")[0], 1.0)
                 results[name] = score * scale

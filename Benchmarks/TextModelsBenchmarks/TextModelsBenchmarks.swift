@@ -82,7 +82,8 @@ func argmax(_ values: [Float]) -> Int {
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
-        metrics: [.wallClock], timeUnits: .milliseconds,
+        // The JMH export Tools/benchlib.py reads refuses results without throughput.
+        metrics: [.wallClock, .throughput], timeUnits: .milliseconds,
         warmupIterations: quick ? 0 : 1,
         maxDuration: .seconds(quick ? 1 : 20), maxIterations: quick ? 1 : 5)
     ThreadPool.threadCount = 2
