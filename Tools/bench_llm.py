@@ -6,8 +6,12 @@ GPT-2 124M (float32) and TinyLlama-1.1B's shape (float32 and bfloat16 weights), 
 such a prefill. Runs Benchmarks/TextModelsBenchmarks (release) first, then PyTorch, and prints median times,
 decode tokens/s and ratios (time ours / PyTorch: below 1 means we are faster; speed-up = PyTorch / ours).
 
-    ~/.cache/genkit-reference-venv/bin/python Tools/bench_llm.py
+    ~/.cache/genkit-reference-venv/bin/python Tools/bench_llm.py [NAME_PART,...]
+
+With an argument, only the models whose names contain one of the comma-separated parts run (e.g. "GPT-2":
+PyTorch's bfloat16 path is slow on CPUs without native bf16 and takes many minutes).
 """
+import sys
 import time
 
 import torch
@@ -46,7 +50,7 @@ def decode_ms(model, ids, repeats=5):
     return samples[len(samples) // 2]
 
 
-def peers():
+def peers(only):
     torch.set_num_threads(2)
     torch.manual_seed(0)
     results = {}
@@ -55,6 +59,8 @@ def peers():
                   ("TinyLlama 1.1B f32", lambda: LlamaForCausalLM(tiny_llama_config()), torch.float32),
                   ("TinyLlama 1.1B bf16", lambda: LlamaForCausalLM(tiny_llama_config()), torch.bfloat16)]
         for name, make, dtype in models:
+            if only and not any(part in name for part in only.split(",")):
+                continue
             model = make().to(dtype).eval()
             ids = prompt_ids(model.config.vocab_size)
             results[f"{name} prefill {PROMPT}"] = time_ms(lambda: prefill(model, ids), repeats=5)
@@ -64,8 +70,9 @@ def peers():
 
 
 def main():
-    ours = run_swift_benchmarks("TextModelsBenchmarks", env={"GENKIT_BENCH_ONLY": "GPT-2,TinyLlama"})
-    theirs = peers()
+    only = sys.argv[1] if len(sys.argv) > 1 else ""
+    ours = run_swift_benchmarks("TextModelsBenchmarks", env={"GENKIT_BENCH_ONLY": only or "GPT-2,TinyLlama"})
+    theirs = peers(only)
     print_table([(name, ours.get(name, 0), theirs[name]) for name in theirs])
     print()
     print("| decode | GenKit tok/s | PyTorch tok/s | speed-up |")
