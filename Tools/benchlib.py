@@ -20,7 +20,8 @@ def run_swift_benchmarks(target, env=None):
         results = {}
         for path in glob.glob(os.path.join(out, "**", "*.json"), recursive=True):
             for entry in json.load(open(path)):
-                name = entry["benchmark"].split(".", 1)[-1]
+                # "….TARGET.Name_with_spaces_as_underscores" (names may hold dots, e.g. "1.1B").
+                name = entry["benchmark"].split(target + ".", 1)[-1].replace("_", " ")
                 metric = entry["primaryMetric"]
                 # The JMH export needs the throughput metric and then makes it the primary one; use wall clock.
                 if metric["scoreUnit"].startswith("#"):
