@@ -48,6 +48,10 @@ let package = Package(
             name: "vqa",
             dependencies: ["Multimodal", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/vqa"),
+        .executableTarget(
+            name: "generate",
+            dependencies: ["GenCore", "TextModels", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/generate"),
 
         // MARK: Tests
         .testTarget(name: "GenCoreTests", dependencies: ["GenCore"], resources: [.copy("Fixtures")]),
@@ -66,6 +70,11 @@ let package = Package(
             name: "VisionEncoderBenchmarks",
             dependencies: ["GenCore", "VisionEncoder", .product(name: "Benchmark", package: "benchmark")],
             path: "Benchmarks/VisionEncoderBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+        .executableTarget(
+            name: "TextModelsBenchmarks",
+            dependencies: ["GenCore", "TextModels", .product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/TextModelsBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
     ]
 )

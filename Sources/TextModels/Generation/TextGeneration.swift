@@ -91,9 +91,10 @@ extension LanguageModel {
     ///   when the prompt exceeds the context, ``TextModelsError/invalidGenerationParameter(name:reason:)``.
     /// - Parameter promptEmbeddings: `[prompt.count, hiddenSize]` embeddings to prefill with instead of the
     ///   prompt tokens' own (image features spliced in by a multimodal model); `prompt` still drives penalties.
+    /// - Parameter onToken: called with each token as soon as it is picked (for progress or timing).
     public func generate(
         prompt: [Int], promptEmbeddings: Tensor? = nil, parameters: GenerationParameters = GenerationParameters(),
-        decode: (@Sendable ([Int]) -> String)? = nil
+        decode: (@Sendable ([Int]) -> String)? = nil, onToken: ((Int) -> Void)? = nil
     ) throws -> GenerationOutput {
         var session = try GenerationSession(model: self, prompt: prompt, promptEmbeddings: promptEmbeddings,
                                             parameters: parameters)
@@ -101,6 +102,7 @@ extension LanguageModel {
         while session.finishReason == nil {
             if Task.isCancelled { return GenerationOutput(tokens: session.generated, finishReason: .cancelled) }
             let token = try session.step()
+            onToken?(token)
             if var (detokenizer, matcher) = stops {
                 let (_, stopped) = matcher.feed(detokenizer.append(token))
                 if stopped { return GenerationOutput(tokens: session.generated, finishReason: .stopString) }
