@@ -56,11 +56,8 @@ public struct LlavaForConditionalGeneration: Sendable {
         return side * side + (config.visionFeatureSelectStrategy == "full" ? 1 : 0)
     }
 
-    var patchSize: Int {
-        if let clip = visionTower as? CLIPVisionModel { return clip.config.patchSize }
-        if let siglip = visionTower as? SiglipVisionModel { return siglip.config.patchSize }
-        return 14
-    }
+    /// The vision tower's patch side.
+    var patchSize: Int { visionTower.patchSize }
 
     /// Image features in the language model's embedding space: `[images · imageFeatureCount, hidden]`.
     public func imageFeatures(pixelValues: Tensor) throws -> Tensor {

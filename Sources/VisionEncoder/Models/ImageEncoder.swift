@@ -28,6 +28,8 @@ public protocol ImageEncoder: Sendable {
     /// The input size the position embeddings were trained for.
     var imageSize: ImageSize { get }
     var numChannels: Int { get }
+    /// Side of the square patches the image is cut into.
+    var patchSize: Int { get }
     /// Width of the hidden states.
     var hiddenSize: Int { get }
     /// Encodes `pixelValues` [batch, channels, height, width] (normalised as the model's image processor does).

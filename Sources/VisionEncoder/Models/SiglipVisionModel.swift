@@ -33,6 +33,7 @@ public struct SiglipVisionModel: ImageEncoder {
 
     public var imageSize: ImageSize { ImageSize(height: config.imageSize, width: config.imageSize) }
     public var numChannels: Int { config.numChannels }
+    public var patchSize: Int { config.patchSize }
     public var hiddenSize: Int { config.hiddenSize }
 
     /// `weights` is scoped at the tower (`vision_model`).

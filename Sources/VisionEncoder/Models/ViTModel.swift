@@ -40,6 +40,7 @@ public struct ViTModel: ImageEncoder {
 
     public var imageSize: ImageSize { ImageSize(height: config.imageSize, width: config.imageSize) }
     public var numChannels: Int { config.numChannels }
+    public var patchSize: Int { config.patchSize }
     public var hiddenSize: Int { config.hiddenSize }
 
     /// Loads from checkpoint names as `ViTModel` saves them (an optional `vit.` prefix is handled by the caller).
