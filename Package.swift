@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "TextModels", dependencies: ["GenCore"]),
         .target(name: "VisionEncoder", dependencies: ["GenCore"]),
         .target(name: "Multimodal", dependencies: ["GenCore", "TextModels", "VisionEncoder"]),
-        .target(name: "DiffusionModels", dependencies: ["GenCore"]),
+        .target(name: "DiffusionModels", dependencies: ["GenCore", "TextModels"]),
 
         // MARK: Example programs
         .executableTarget(
@@ -75,6 +75,11 @@ let package = Package(
             name: "TextModelsBenchmarks",
             dependencies: ["GenCore", "TextModels", .product(name: "Benchmark", package: "benchmark")],
             path: "Benchmarks/TextModelsBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+        .executableTarget(
+            name: "DiffusionModelsBenchmarks",
+            dependencies: ["GenCore", "DiffusionModels", .product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/DiffusionModelsBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
     ]
 )
