@@ -1,11 +1,9 @@
 """Shared helpers of the Tools/bench_*.py peer comparisons: run one of our benchmark targets and read its
 wall-clock results, and time a Python callable the same way (median of repeated runs after a warm-up)."""
-import glob
-import json
 import os
 import pathlib
+import re
 import subprocess
-import tempfile
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -13,21 +11,34 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 def run_swift_benchmarks(target, env=None):
     """Runs `swift package benchmark --target TARGET` (release build) and returns {benchmark name: median ms}.
-    The target's benchmarks must record `.throughput` (the JMH export requires it) and `.wallClock`."""
-    with tempfile.TemporaryDirectory() as out:
-        cmd = ["swift", "package", "--allow-writing-to-package-directory", "benchmark", "--target", target,
-               "--format", "jmh", "--path", out, "--no-progress", "--quiet"]
-        subprocess.run(cmd, cwd=ROOT, check=True, env={**os.environ, **(env or {})})
-        results = {}
-        for path in glob.glob(os.path.join(out, "**", "*.json"), recursive=True):
-            for entry in json.load(open(path)):
-                # JMH export: throughput is the primary metric; wall clock (μs) is a secondary one.
-                # "package.benchmark.<Target>.<name with spaces as underscores>"
-                name = entry["benchmark"].split(f"{target}.", 1)[-1].replace("_", " ")
-                wall = next((m for key, m in entry.get("secondaryMetrics", {}).items() if "wall clock" in key.lower()), None)
-                if wall is not None:
-                    results[name] = wall["scorePercentiles"]["50.0"] / 1e3
-        return results
+
+    Reads the harness's text tables: the JMH export drops benchmarks slower than one iteration per second."""
+    cmd = ["swift", "package", "--allow-writing-to-package-directory", "benchmark", "--target", target,
+           "--no-progress"]
+    result = subprocess.run(cmd, cwd=ROOT, check=True, env={**os.environ, **(env or {})},
+                            stdout=subprocess.PIPE, text=True)
+    return parse_text_tables(result.stdout)
+
+
+UNITS_MS = {"ns": 1e-6, "μs": 1e-3, "us": 1e-3, "ms": 1.0, "s": 1e3}
+
+
+def parse_text_tables(text):
+    """{name: p50 wall clock in ms} from the harness's text output: each benchmark's name is the last plain line
+    before its table, and the table's "Time (wall clock) (unit)" row holds p0, p25, p50, ... in that unit."""
+    results, name = {}, None
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped[0] in "╒╞├╘═=":
+            continue
+        if stripped[0] != "│":
+            name = stripped
+            continue
+        cells = [c.strip() for c in stripped.strip("│").split("│")]
+        match = re.match(r"Time \(wall clock\) \((\w+)\)", cells[0])
+        if name and match and len(cells) > 3:
+            results[name] = float(cells[3].replace(",", "")) * UNITS_MS.get(match.group(1), 1.0)
+    return results
 
 
 def time_ms(fn, repeats=5, warmup=1):

@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""GenKit's LLaVA against transformers on LLaVA-1.5's shape scaled to fit: CLIP ViT-L/14-336 + a TinyLlama-1.1B-shape
+decoder, random bf16 weights, batch 1, 2 threads, in the same run.
+
+- time to first token: pixel values (1×3×336×336) → image tower → projector → prompt of 576 image features and 24
+  text tokens → prefill → first greedy token (preprocessing is not timed on either side);
+- decode 32: 32 greedy steps with the KV cache after that prefill.
+
+Runs Benchmarks/MultimodalBenchmarks (release) first, then transformers, and prints median times and ratios (time
+ours / PyTorch: below 1 means we are faster). The issue's decode target is llama.cpp's bf16 decode of the same
+1.1B shape, measured on this machine at 21.9 tok/s; the script prints that ratio too.
+
+    ~/.cache/genkit-reference-venv/bin/python Tools/bench_multimodal.py
+"""
+import time
+
+import torch
+from benchlib import print_table, run_swift_benchmarks, time_ms
+from transformers import CLIPVisionConfig, LlamaConfig, LlavaConfig, LlavaForConditionalGeneration
+
+NAME = "LLaVA-1.5 shape (CLIP-L/14-336 + 1.1B Llama) bf16"
+STEPS, IMAGE_TOKEN, LLAMA_CPP_TOK_S = 32, 32000, 21.9
+
+
+def llava():
+    vision = CLIPVisionConfig(hidden_size=1024, intermediate_size=4096, num_hidden_layers=24, num_attention_heads=16,
+                              image_size=336, patch_size=14, projection_dim=768, hidden_act="quick_gelu")
+    text = LlamaConfig(hidden_size=2048, intermediate_size=5632, num_hidden_layers=22, num_attention_heads=32,
+                       num_key_value_heads=4, vocab_size=32064, rms_norm_eps=1e-5)
+    config = LlavaConfig(vision_config=vision, text_config=text, image_token_index=IMAGE_TOKEN,
+                         vision_feature_layer=-2, vision_feature_select_strategy="default", projector_hidden_act="gelu")
+    return LlavaForConditionalGeneration(config).to(torch.bfloat16).eval()
+
+
+def inputs():
+    text = [(i * 7919 + 13) % 32000 for i in range(24)]
+    ids = torch.tensor([text[:5] + [IMAGE_TOKEN] * 576 + text[5:]])
+    pixels = (torch.arange(3 * 336 * 336) % 251).float().div(125).sub(1).reshape(1, 3, 336, 336)
+    return ids, pixels.to(torch.bfloat16)
+
+
+def first_token(model, ids, pixels):
+    out = model(input_ids=ids, pixel_values=pixels, use_cache=True, logits_to_keep=1)
+    return out, out.logits[:, -1].argmax(-1, keepdim=True)
+
+
+def decode_ms(model, ids, pixels, repeats=3):
+    samples = []
+    for run in range(repeats + 1):
+        out, token = first_token(model, ids, pixels)
+        cache = out.past_key_values
+        start = time.perf_counter()
+        for _ in range(STEPS):
+            out = model(input_ids=token, past_key_values=cache, use_cache=True)
+            cache, token = out.past_key_values, out.logits[:, -1].argmax(-1, keepdim=True)
+        if run > 0:
+            samples.append((time.perf_counter() - start) * 1e3)
+    samples.sort()
+    return samples[len(samples) // 2]
+
+
+def main():
+    ours = run_swift_benchmarks("MultimodalBenchmarks")
+    torch.set_num_threads(2)
+    torch.manual_seed(0)
+    theirs = {}
+    with torch.inference_mode():
+        model = llava()
+        ids, pixels = inputs()
+        theirs[f"{NAME} time to first token"] = time_ms(lambda: first_token(model, ids, pixels), repeats=3)
+        theirs[f"{NAME} decode {STEPS}"] = decode_ms(model, ids, pixels)
+    print_table([(name, ours.get(name, 0), theirs[name]) for name in theirs])
+    decode = ours.get(f"{NAME} decode {STEPS}")
+    if decode:
+        tok_s = STEPS * 1e3 / decode
+        print(f"\nGenKit decode: {tok_s:.1f} tok/s = {tok_s / LLAMA_CPP_TOK_S:.2f}× llama.cpp's {LLAMA_CPP_TOK_S} tok/s")
+
+
+if __name__ == "__main__":
+    main()
