@@ -36,17 +36,18 @@ let package = Package(
         .target(name: "DiffusionModels", dependencies: ["GenCore", "TextModels"]),
 
         // MARK: Example programs
+        .target(name: "ExampleSupport", dependencies: ["GenCore", "Multimodal"], path: "Examples/ExampleSupport"),
         .executableTarget(
             name: "embed",
             dependencies: ["GenCore", "VisionEncoder", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/embed"),
         .executableTarget(
             name: "caption",
-            dependencies: ["Multimodal", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Multimodal", "ExampleSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/caption"),
         .executableTarget(
             name: "vqa",
-            dependencies: ["Multimodal", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Multimodal", "ExampleSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/vqa"),
         .executableTarget(
             name: "generate",
@@ -80,6 +81,11 @@ let package = Package(
             name: "DiffusionModelsBenchmarks",
             dependencies: ["GenCore", "DiffusionModels", .product(name: "Benchmark", package: "benchmark")],
             path: "Benchmarks/DiffusionModelsBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+        .executableTarget(
+            name: "MultimodalBenchmarks",
+            dependencies: ["GenCore", "TextModels", "Multimodal", .product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/MultimodalBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
     ]
 )
