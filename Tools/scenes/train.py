@@ -107,24 +107,30 @@ def caption_batch(model, tok, pv, caps):
 
 # MARK: vqa
 
+CAPTION_QUESTION = "Describe this image."  # what GenKit's VisionLanguageModel.caption asks a LLaVA model
+
+
 def build_vqa(tok):
-    vision = CLIPVisionConfig(hidden_size=128, intermediate_size=256, num_hidden_layers=3, num_attention_heads=4,
-                              image_size=64, patch_size=16, projection_dim=128)
+    # The same encoder shape as the captioner's ViT, so that it can start from the captioner's trained encoder
+    # (--vision-from): CLIP and ViT encoder layers are the same pre-LN blocks under other names.
+    vision = CLIPVisionConfig(hidden_size=128, intermediate_size=256, num_hidden_layers=4, num_attention_heads=4,
+                              image_size=64, patch_size=8, projection_dim=128, hidden_act="gelu",
+                              layer_norm_eps=1e-12)
     text = LlamaConfig(vocab_size=len(tok), hidden_size=128, intermediate_size=344, num_hidden_layers=4,
-                       num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=128,
+                       num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=192,
                        bos_token_id=tok.eos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id,
                        tie_word_embeddings=False)
     cfg = LlavaConfig(vision_config=vision, text_config=text, image_token_index=tok.convert_tokens_to_ids(IMAGE),
-                      vision_feature_layer=-2, vision_feature_select_strategy="default",
+                      vision_feature_layer=-1, vision_feature_select_strategy="default",
                       projector_hidden_act="gelu")
     model = LlavaForConditionalGeneration(cfg)
     model.generation_config.eos_token_id = tok.eos_token_id
     model.generation_config.pad_token_id = tok.pad_token_id
-    model.generation_config.max_new_tokens = 8
+    model.generation_config.max_new_tokens = 24
     image_processor = CLIPImageProcessor(size={"shortest_edge": 64}, crop_size={"height": 64, "width": 64},
                                          resample=3, do_center_crop=True)
     tok.chat_template = LLAVA_TEMPLATE
-    processor = LlavaProcessor(image_processor=image_processor, tokenizer=tok, patch_size=16,
+    processor = LlavaProcessor(image_processor=image_processor, tokenizer=tok, patch_size=8,
                                vision_feature_select_strategy="default", num_additional_image_tokens=1,
                                chat_template=LLAVA_TEMPLATE)
     return model, processor
@@ -137,7 +143,7 @@ def vqa_prompt(processor, question):
 
 def vqa_batch(model, processor, tok, pv, questions, answers):
     image_id = tok.convert_tokens_to_ids(IMAGE)
-    n_image = (64 // 16) ** 2  # patches; the CLS feature is dropped by the "default" strategy
+    n_image = (64 // 8) ** 2  # patches; the CLS feature is dropped by the "default" strategy
     seqs, labels = [], []
     for q, a in zip(questions, answers):
         prompt = vqa_prompt(processor, q).replace(IMAGE, IMAGE * n_image)
@@ -152,6 +158,30 @@ def vqa_batch(model, processor, tok, pv, questions, answers):
     return model(input_ids=ids, pixel_values=pv, attention_mask=mask, labels=lab).loss
 
 
+def copy_vit_into_clip(captioner_dir, llava):
+    """Starts LLaVA's CLIP tower from a trained captioner's ViT encoder. The layers map one to one; ViT's
+    patch-embedding bias (CLIP's has none) is folded into the patch positions' embeddings."""
+    vit = VisionEncoderDecoderModel.from_pretrained(captioner_dir).encoder
+    tower = llava.model.vision_tower
+    tower = getattr(tower, "vision_model", tower)  # transformers 5 flattens CLIPVisionModel
+    with torch.no_grad():
+        emb = tower.embeddings
+        emb.patch_embedding.weight.copy_(vit.embeddings.patch_embeddings.projection.weight)
+        emb.class_embedding.copy_(vit.embeddings.cls_token[0, 0])
+        positions = vit.embeddings.position_embeddings[0].clone()
+        positions[1:] += vit.embeddings.patch_embeddings.projection.bias
+        emb.position_embedding.weight.copy_(positions)
+        for src, dst in zip(vit.layers, tower.encoder.layers):
+            pairs = [(src.layernorm_before, dst.layer_norm1), (src.attention.q_proj, dst.self_attn.q_proj),
+                     (src.attention.k_proj, dst.self_attn.k_proj), (src.attention.v_proj, dst.self_attn.v_proj),
+                     (src.attention.o_proj, dst.self_attn.out_proj), (src.layernorm_after, dst.layer_norm2),
+                     (src.mlp.fc1, dst.mlp.fc1), (src.mlp.fc2, dst.mlp.fc2)]
+            for a, b in pairs:
+                b.weight.copy_(a.weight)
+                b.bias.copy_(a.bias)
+        tower.post_layernorm.load_state_dict(vit.layernorm.state_dict())
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("kind", choices=["captioner", "vqa"])
@@ -163,6 +193,8 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2,
                     help="1 is faster on a busy machine: two threads stall each other when a core is taken away")
+    ap.add_argument("--init", help="continue training the model saved in this folder")
+    ap.add_argument("--vision-from", help="vqa: start the image tower from this trained captioner's encoder")
     ap.add_argument("--checkpoint-every", type=int, default=500, help="save the model so far every N steps")
     args = ap.parse_args()
     torch.manual_seed(args.seed)
@@ -172,6 +204,10 @@ def main():
 
     tok = train_tokenizer()
     model, processor = (build_captioner if args.kind == "captioner" else build_vqa)(tok)
+    if args.init:
+        model = type(model).from_pretrained(args.init)
+    if args.vision_from:
+        copy_vit_into_clip(args.vision_from, model)
     print(f"{args.kind}: {sum(p.numel() for p in model.parameters()) / 1e6:.2f}M parameters", flush=True)
     images, caps, qas = dataset(args.train)
     image_processor = processor if args.kind == "captioner" else processor.image_processor
@@ -188,7 +224,9 @@ def main():
         if args.kind == "captioner":
             loss = caption_batch(model, tok, all_pv[idx], [caps[i] for i in idx])
         else:
-            picks = [qas[i][rng.integers(0, len(qas[i]))] for i in idx]
+            # Captions as one more "answer" give the decoder dense, grounded supervision.
+            pool = [qas[i] + [(CAPTION_QUESTION, caps[i])] for i in idx]
+            picks = [p[rng.integers(0, len(p))] for p in pool]
             loss = vqa_batch(model, processor, tok, all_pv[idx], [q for q, _ in picks], [a for _, a in picks])
         opt.zero_grad()
         loss.backward()
