@@ -1,16 +1,16 @@
-// swift run caption IMAGE [--model DIR] [--max-new-tokens N] [--json]
-// Streams a caption of the image; --json prints the token ids, text and timings instead.
+// swift run caption IMAGE... [--model DIR] [--max-new-tokens N] [--json]
+// Streams a caption of each image; --json prints one line per image with the token ids, text and timings.
 import ArgumentParser
+import ExampleSupport
 import Foundation
-import Multimodal
 
 @main
 struct Caption: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Caption an image with a vision-encoder-decoder (ViT-GPT-2) or LLaVA model folder.")
+        abstract: "Caption images with a vision-encoder-decoder (ViT-GPT-2) or LLaVA model folder.")
 
-    @Argument(help: "A JPEG or PNG file.")
-    var image: String
+    @Argument(help: "JPEG or PNG files; the model is loaded once for all of them.")
+    var images: [String]
 
     @Option(help: "Hugging Face model folder (default: Examples/DefaultModels/captioner).")
     var model: String?
@@ -18,15 +18,18 @@ struct Caption: AsyncParsableCommand {
     @Option(help: "Most tokens to generate (default: the model's generation_config.json).")
     var maxNewTokens: Int?
 
-    @Flag(help: "Print one JSON object (token_ids, text, timings) instead of streaming the caption.")
+    @Flag(help: "Print one JSON object per image (token_ids, text, timings) instead of streaming the caption.")
     var json = false
 
     mutating func run() async throws {
-        // Examples/ is found from this file's path so that `swift run` works from any directory.
-        let succeeded = await VisionLanguageModel.runExample(
-            program: "caption", imagePath: image, modelFolder: model, defaultModelName: "captioner",
-            examplesFolder: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent(),
-            question: nil, maxNewTokens: maxNewTokens, json: json)
-        if !succeeded { throw ExitCode.failure }
+        do {
+            let folder = try BundledModels(filePath: #filePath).folder(model, defaultName: "captioner")
+            try await runVisionLanguageJobs(
+                images.map { VisionLanguageJob(image: $0, question: nil) },
+                modelFolder: folder, maxNewTokens: maxNewTokens, json: json)
+        } catch {
+            reportFailure(error, program: "caption")
+            throw ExitCode.failure
+        }
     }
 }

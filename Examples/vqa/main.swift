@@ -1,8 +1,9 @@
 // swift run vqa IMAGE --question "…" [--model DIR] [--max-new-tokens N] [--json]
+// swift run vqa --batch JOBS.jsonl [--model DIR] [--json]
 // Streams a LLaVA model's answer to a question about the image; --json prints ids, text and timings instead.
 import ArgumentParser
+import ExampleSupport
 import Foundation
-import Multimodal
 
 @main
 struct VQA: AsyncParsableCommand {
@@ -10,10 +11,13 @@ struct VQA: AsyncParsableCommand {
         commandName: "vqa", abstract: "Answer a question about an image with a LLaVA model folder.")
 
     @Argument(help: "A JPEG or PNG file.")
-    var image: String
+    var image: String?
 
     @Option(help: "The question to ask about the image.")
-    var question: String
+    var question: String?
+
+    @Option(help: "A JSON Lines file of {\"image\": …, \"question\": …} objects, answered in order with one model load.")
+    var batch: String?
 
     @Option(help: "Hugging Face LLaVA model folder (default: Examples/DefaultModels/vqa).")
     var model: String?
@@ -21,14 +25,24 @@ struct VQA: AsyncParsableCommand {
     @Option(help: "Most tokens to generate (default: the model's generation_config.json).")
     var maxNewTokens: Int?
 
-    @Flag(help: "Print one JSON object (token_ids, text, timings) instead of streaming the answer.")
+    @Flag(help: "Print one JSON object per answer (token_ids, text, timings) instead of streaming it.")
     var json = false
 
+    func validate() throws {
+        guard (image != nil && question != nil) != (batch != nil) else {
+            throw ValidationError("give either IMAGE with --question, or --batch FILE")
+        }
+    }
+
     mutating func run() async throws {
-        let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        let succeeded = await VisionLanguageModel.runExample(
-            program: "vqa", imagePath: image, modelFolder: model, defaultModelName: "vqa", examplesFolder: examples,
-            question: question, maxNewTokens: maxNewTokens, json: json)
-        if !succeeded { throw ExitCode.failure }
+        do {
+            let folder = try BundledModels(filePath: #filePath).folder(model, defaultName: "vqa")
+            let jobs = try batch.map(VisionLanguageJob.read(batchFile:))
+                ?? [VisionLanguageJob(image: image ?? "", question: question)]
+            try await runVisionLanguageJobs(jobs, modelFolder: folder, maxNewTokens: maxNewTokens, json: json)
+        } catch {
+            reportFailure(error, program: "vqa")
+            throw ExitCode.failure
+        }
     }
 }
