@@ -33,7 +33,7 @@ extension VisionLanguageModel {
         let decodeSeconds = seconds(clock.now - start)
         let model = try VisionLanguageModel(modelDirectory: modelFolder)
         if question != nil, !model.answersQuestions {
-            throw MultimodalError.questionsNotSupported(modelType: "vision-encoder-decoder")
+            throw MultimodalError.questionsNotSupported(modelType: model.modelType)
         }
         var parameters = model.defaultParameters
         if let maxNewTokens { parameters.maxNewTokens = maxNewTokens }

@@ -54,9 +54,13 @@ struct EncoderLayer: Sendable {
 /// Parameter names of one encoder layer within a checkpoint.
 struct EncoderLayerNames {
     var attentionNorm: String
+    /// Separate query/key/value projections, or one fused projection (see ``fusedQueryKeyValue``).
     var query: String
     var key: String
     var value: String
+    /// One `[3·hidden, hidden]` projection holding query, key and value in that order (BLIP's `qkv`); when set,
+    /// `query`, `key` and `value` are unused.
+    var fusedQueryKeyValue: String? = nil
     var output: String
     var mlpNorm: String
     var fc1: String
@@ -71,6 +75,10 @@ struct EncoderLayerNames {
         attentionNorm: "layernorm_before", query: "attention.attention.query", key: "attention.attention.key",
         value: "attention.attention.value", output: "attention.output.dense", mlpNorm: "layernorm_after",
         fc1: "intermediate.dense", fc2: "output.dense")
+    /// BLIP's vision tower: CLIP's layout with a fused `self_attn.qkv` and `self_attn.projection`.
+    static let blip = EncoderLayerNames(
+        attentionNorm: "layer_norm1", query: "", key: "", value: "", fusedQueryKeyValue: "self_attn.qkv",
+        output: "self_attn.projection", mlpNorm: "layer_norm2", fc1: "mlp.fc1", fc2: "mlp.fc2")
 }
 
 extension EncoderLayer {
@@ -80,10 +88,16 @@ extension EncoderLayer {
         activation: Activation, eps: Float, qkvBias: Bool = true
     ) throws {
         attentionNorm = try w.layerNorm(names.attentionNorm, dimension: hidden, eps: eps)
+        let projections: [Linear]
+        if let fused = names.fusedQueryKeyValue {
+            projections = splitFusedProjection(try w.linear(fused, inputs: hidden, outputs: 3 * hidden, bias: qkvBias), parts: 3)
+        } else {
+            projections = try [names.query, names.key, names.value].map {
+                try w.linear($0, inputs: hidden, outputs: hidden, bias: qkvBias)
+            }
+        }
         attention = EncoderSelfAttention(
-            query: try w.linear(names.query, inputs: hidden, outputs: hidden, bias: qkvBias),
-            key: try w.linear(names.key, inputs: hidden, outputs: hidden, bias: qkvBias),
-            value: try w.linear(names.value, inputs: hidden, outputs: hidden, bias: qkvBias),
+            query: projections[0], key: projections[1], value: projections[2],
             output: try w.linear(names.output, inputs: hidden, outputs: hidden),
             heads: heads)
         mlpNorm = try w.layerNorm(names.mlpNorm, dimension: hidden, eps: eps)
@@ -91,6 +105,16 @@ extension EncoderLayer {
             fc1: try w.linear(names.fc1, inputs: hidden, outputs: intermediate),
             fc2: try w.linear(names.fc2, inputs: intermediate, outputs: hidden),
             activation: activation)
+    }
+}
+
+/// A projection whose output rows stack `parts` equally wide projections (fused q/k/v), split into them.
+func splitFusedProjection(_ fused: Linear, parts: Int) -> [Linear] {
+    let width = fused.outputFeatures / parts
+    return (0..<parts).map { i in
+        let rows = i * width..<(i + 1) * width
+        return Linear(weight: fused.weight.sliced(axis: 0, rows).contiguous(),
+                      bias: fused.bias.map { $0.sliced(axis: 0, rows).contiguous() })
     }
 }
 

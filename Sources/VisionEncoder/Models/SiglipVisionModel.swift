@@ -79,13 +79,10 @@ struct AttentionPoolingHead: Sendable {
     init(weights w: WeightLoader, hidden h: Int, intermediate: Int, heads: Int, activation: Activation, eps: Float) throws {
         probe = try w.float32("probe", shape: [1, 1, h])
         // in_proj_weight stacks Wq, Wk, Wv along the output axis.
-        let inWeight = try w.tensor("attention.in_proj_weight", shape: [3 * h, h])
-        let inBias = try w.float32("attention.in_proj_bias", shape: [3 * h])
-        func part(_ i: Int) -> Linear {
-            Linear(weight: inWeight.sliced(axis: 0, i * h..<(i + 1) * h).contiguous(),
-                   bias: inBias.sliced(axis: 0, i * h..<(i + 1) * h).contiguous())
-        }
-        attention = EncoderSelfAttention(query: part(0), key: part(1), value: part(2),
+        let inProjection = Linear(weight: try w.tensor("attention.in_proj_weight", shape: [3 * h, h]),
+                                  bias: try w.float32("attention.in_proj_bias", shape: [3 * h]))
+        let part = splitFusedProjection(inProjection, parts: 3)
+        attention = EncoderSelfAttention(query: part[0], key: part[1], value: part[2],
                                          output: try w.linear("attention.out_proj", inputs: h, outputs: h), heads: heads)
         norm = try w.layerNorm("layernorm", dimension: h, eps: eps)
         mlp = EncoderMLP(fc1: try w.linear("mlp.fc1", inputs: h, outputs: intermediate),
