@@ -28,7 +28,7 @@ from safetensors.torch import save_file  # noqa: E402
 from tokenizers import AddedToken, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers  # noqa: E402
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent / "scenes"))
-import scenes  # noqa: E402
+import train as scenes_train  # noqa: E402  (the scenes corpus)
 from transformers import (BertTokenizer, BlipConfig, BlipForConditionalGeneration, BlipImageProcessor,  # noqa: E402
                           BlipProcessor, BlipTextConfig, BlipVisionConfig)
 from transformers.models.blip.image_processing_pil_blip import BlipImageProcessorPil  # noqa: E402
@@ -44,12 +44,7 @@ SIZE = 32
 
 def train_tokenizer():
     """BERT-style WordPiece (lower-casing normaliser, BertPreTokenizer, [CLS] … [SEP] template) plus [DEC]/[ENC]."""
-    texts = []
-    for i in range(2000):
-        _, cap, qa = scenes.scene(i)
-        texts.append(cap)
-        texts.extend(q + " " + a for q, a in qa)
-    texts.append("a picture of a photo of an image of")
+    texts = scenes_train.scene_texts(2000) + ["a picture of a photo of an image of"]
     tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
     tok.normalizer = normalizers.BertNormalizer(clean_text=True, handle_chinese_chars=True, strip_accents=None,
                                                 lowercase=True)

@@ -10,7 +10,7 @@ import VisionEncoder
 /// Captions start from `[DEC]` (`text_config.bos_token_id`), optionally followed by a text prefix such as
 /// "a picture of" (conditional captioning), and end at `[SEP]` (`text_config.sep_token_id`), as
 /// `BlipForConditionalGeneration.generate` does.
-public struct BlipForConditionalGeneration: Sendable {
+public struct BlipForConditionalGeneration: CheckpointLoadable {
     public let visionModel: BlipVisionModel
     public let textDecoder: BlipTextLMHeadModel
 
@@ -19,12 +19,6 @@ public struct BlipForConditionalGeneration: Sendable {
     /// The BLIP heads in `architectures` that this type does not implement, and what they are for.
     static let otherHeads = ["BlipForQuestionAnswering": "visual question answering",
                              "BlipForImageTextRetrieval": "image-text retrieval", "BlipModel": "image-text embeddings"]
-
-    /// Loads `config.json` and the safetensors weights of a `BlipForConditionalGeneration` folder.
-    public static func load(directory: String) throws -> BlipForConditionalGeneration {
-        let config = try ModelConfigFile(path: (directory as NSString).appendingPathComponent("config.json"))
-        return try BlipForConditionalGeneration(config: config, weights: SafetensorsCheckpoint(directory: directory))
-    }
 
     /// Throws ``MultimodalError/unsupportedArchitecture(modelType:supported:)`` for other model types and for BLIP
     /// checkpoints of another head (question answering, retrieval), ``MultimodalError/invalidConfiguration(path:reason:)``
@@ -50,7 +44,7 @@ public struct BlipForConditionalGeneration: Sendable {
 
     /// The decoder's cross-attention keys/values for one image (`pixelValues` `[1, C, H, W]`), computed once and
     /// reused for every generated token.
-    public func encode(pixelValues: Tensor) throws -> BlipCrossAttentionCache {
+    public func encode(pixelValues: Tensor) throws -> CrossAttentionCache {
         guard pixelValues.rank == 4, pixelValues.shape[0] == 1 else {
             throw GenCoreError.invalidArgument("captioning encodes one image at a time: pixel values [1, C, H, W], got \(pixelValues.shape)")
         }
@@ -59,7 +53,7 @@ public struct BlipForConditionalGeneration: Sendable {
     }
 
     /// The decoder bound to one image's encoding: `generate(prompt: promptIDs(…), …)` writes its caption.
-    public func decoder(for image: BlipCrossAttentionCache) -> BlipConditionedDecoder {
+    public func decoder(for image: CrossAttentionCache) -> ConditionedDecoder<BlipTextLMHeadModel> {
         textDecoder.conditioned(on: image)
     }
 

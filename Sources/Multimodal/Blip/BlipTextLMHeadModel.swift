@@ -10,9 +10,9 @@ import TextModels
 /// (`LayerNorm(x + f(x))`), and the embeddings (word + position) are normalised before the first layer.
 ///
 /// The image enters only through cross-attention keys/values, projected once per image
-/// (``crossAttentionCache(imageEmbeds:)``); ``conditioned(on:)`` binds them so that the generic `generate` drives
+/// (``crossAttentionCache(imageEmbeds:)``); `conditioned(on:)` binds them so that the generic `generate` drives
 /// the decoder like any ``LanguageModel``.
-public struct BlipTextLMHeadModel: LanguageModel {
+public struct BlipTextLMHeadModel: CrossAttentionLanguageModel {
     public let config: BlipTextConfig
     /// Width of the image embeddings the cross-attention reads (`encoder_hidden_size`: the vision tower's width).
     public let encoderHiddenSize: Int
@@ -108,15 +108,18 @@ public struct BlipTextLMHeadModel: LanguageModel {
 
     /// Without image embeddings there is nothing to cross-attend to; BLIP's decoder is only defined with them.
     public func forward(embeddings: Tensor, cache: inout KVCache, logits selection: LogitsSelection) throws -> Tensor {
-        throw GenCoreError.invalidArgument(
-            "BLIP's text decoder needs image embeddings: use conditioned(on: crossAttentionCache(imageEmbeds:))")
+        try forward(embeddings: embeddings, cache: &cache, crossAttention: nil, logits: selection)
     }
 
     /// Runs the decoder over `embeddings` (word embeddings `[T, hidden]` continuing the sequence in `cache`) while
-    /// every layer attends to the image in `image`, and returns float32 logits for the new positions.
+    /// every layer attends to the image in `crossAttention`, and returns float32 logits for the new positions.
     public func forward(
-        embeddings: Tensor, cache: inout KVCache, image: BlipCrossAttentionCache, logits selection: LogitsSelection
+        embeddings: Tensor, cache: inout KVCache, crossAttention image: CrossAttentionCache?, logits selection: LogitsSelection
     ) throws -> Tensor {
+        guard let image else {
+            throw GenCoreError.invalidArgument(
+                "BLIP's text decoder needs image embeddings: use conditioned(on: crossAttentionCache(imageEmbeds:))")
+        }
         try validate(embeddings: embeddings, cache: cache)
         try cache.checkLayout(layers: config.numHiddenLayers, keyValueHeads: config.numAttentionHeads, headDim: attention.headDim)
         guard image.keys.count == layers.count else {
@@ -150,7 +153,7 @@ public struct BlipTextLMHeadModel: LanguageModel {
 
     /// Projects one image's embeddings (`[S, encoderHiddenSize]`, the vision tower's post-normed sequence) to every
     /// layer's cross-attention keys and values, once per image.
-    public func crossAttentionCache(imageEmbeds: Tensor) throws -> BlipCrossAttentionCache {
+    public func crossAttentionCache(imageEmbeds: Tensor) throws -> CrossAttentionCache {
         guard imageEmbeds.rank == 2, imageEmbeds.shape[0] > 0, imageEmbeds.shape[1] == encoderHiddenSize,
               imageEmbeds.dtype.isFloatingPoint else {
             throw GenCoreError.invalidArgument(
@@ -161,40 +164,7 @@ public struct BlipTextLMHeadModel: LanguageModel {
         func project(_ projection: Linear) -> Tensor {
             CachedSelfAttention.splitHeads(projection(states), count: heads, headDim: headDim).contiguous()
         }
-        return BlipCrossAttentionCache(keys: layers.map { project($0.crossAttention.key) },
-                                       values: layers.map { project($0.crossAttention.value) })
-    }
-
-    /// This decoder with one image bound: a plain ``LanguageModel`` for `generate`/`generateText`.
-    public func conditioned(on image: BlipCrossAttentionCache) -> BlipConditionedDecoder {
-        BlipConditionedDecoder(decoder: self, image: image)
-    }
-}
-
-/// Every layer's cross-attention keys and values for one image, made by
-/// ``BlipTextLMHeadModel/crossAttentionCache(imageEmbeds:)``; fixed while the decoder writes.
-public struct BlipCrossAttentionCache: Sendable {
-    let keys: [Tensor]
-    let values: [Tensor]
-
-    /// Image positions attended to (patches plus the class token).
-    public var length: Int { keys.first?.shape[2] ?? 0 }
-}
-
-/// BLIP's text decoder bound to one image, so that the ``LanguageModel`` machinery drives it.
-/// Made by ``BlipTextLMHeadModel/conditioned(on:)``.
-public struct BlipConditionedDecoder: LanguageModel {
-    public let decoder: BlipTextLMHeadModel
-    public let image: BlipCrossAttentionCache
-
-    public var vocabularySize: Int { decoder.vocabularySize }
-    public var maxContextLength: Int { decoder.maxContextLength }
-    public var hiddenSize: Int { decoder.hiddenSize }
-    public var eosTokenIDs: [Int] { decoder.eosTokenIDs }
-
-    public func embed(tokens: [Int]) throws -> Tensor { try decoder.embed(tokens: tokens) }
-    public func makeCache(capacity: Int) throws -> KVCache { try decoder.makeCache(capacity: capacity) }
-    public func forward(embeddings: Tensor, cache: inout KVCache, logits: LogitsSelection) throws -> Tensor {
-        try decoder.forward(embeddings: embeddings, cache: &cache, image: image, logits: logits)
+        return CrossAttentionCache(keys: layers.map { project($0.crossAttention.key) },
+                                   values: layers.map { project($0.crossAttention.value) })
     }
 }

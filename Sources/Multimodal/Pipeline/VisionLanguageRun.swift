@@ -6,16 +6,16 @@ extension VisionLanguageModel {
     /// What the `caption` and `vqa` examples do: decode the image file, load the model folder (`nil`: the one
     /// bundled under `examplesFolder/DefaultModels/defaultModelName`), then either stream the text to standard
     /// output or print ``VisionLanguageOutput/jsonString()``. Any error is reported as one line on standard error,
-    /// prefixed with `program`.
+    /// prefixed with `program`. A `captionPrefix` (BLIP's conditional captioning) is continued and printed whole.
     ///
     /// - Returns: whether it succeeded (the process should exit non-zero otherwise).
     public static func runExample(
         program: String, imagePath: String, modelFolder: String?, defaultModelName: String, examplesFolder: URL,
-        question: String?, maxNewTokens: Int?, json: Bool
+        question: String?, captionPrefix: String? = nil, maxNewTokens: Int?, json: Bool
     ) async -> Bool {
         do {
             let folder = try modelFolder ?? bundledExampleModel(defaultModelName, examplesFolder: examplesFolder)
-            try await runExample(imagePath: imagePath, modelFolder: folder, question: question,
+            try await runExample(imagePath: imagePath, modelFolder: folder, question: question, captionPrefix: captionPrefix,
                                  maxNewTokens: maxNewTokens, json: json)
             return true
         } catch {
@@ -26,7 +26,8 @@ extension VisionLanguageModel {
     }
 
     static func runExample(
-        imagePath: String, modelFolder: String, question: String?, maxNewTokens: Int?, json: Bool
+        imagePath: String, modelFolder: String, question: String?, captionPrefix: String? = nil, maxNewTokens: Int?,
+        json: Bool
     ) async throws {
         let clock = ContinuousClock(), start = clock.now
         let image = try Image(contentsOfFile: imagePath)
@@ -39,9 +40,13 @@ extension VisionLanguageModel {
         if let maxNewTokens { parameters.maxNewTokens = maxNewTokens }
         try parameters.validate()
         if json {
-            var output = try model.generate(image: image, question: question, parameters: parameters)
+            var output = try model.generate(image: image, question: question, captionPrefix: captionPrefix, parameters: parameters)
             output.timings.imageDecode = decodeSeconds
             print(try output.jsonString())
+            return
+        }
+        if let captionPrefix {
+            print(try model.caption(image, prefix: captionPrefix, parameters: parameters))
             return
         }
         let stream = question.map { model.answerStream($0, about: image, parameters: parameters) }

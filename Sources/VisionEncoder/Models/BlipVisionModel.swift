@@ -17,19 +17,13 @@ public struct BlipVisionConfig: VisionTransformerConfigurable {
 /// `BlipVisionModel`: a ViT with a biased patch conv, class embedding and learned positions, pre-norm layers with
 /// one fused `qkv` projection, and `post_layernorm` over the whole sequence. The captioning decoder reads that
 /// normed sequence (`last_hidden_state`).
-public struct BlipVisionModel: ImageEncoder {
+public struct BlipVisionModel: VisionTransformerEncoder {
     public let config: BlipVisionConfig
-    let patchWeight: Tensor
-    let patchBias: Tensor
+    let patchEmbedding: PatchEmbedding
     let classEmbedding: Tensor  // [1, 1, hidden]
     let positionEmbedding: Tensor  // [1, patches + 1, hidden]
     let layers: [EncoderLayer]
     let postNorm: LayerNorm
-
-    public var imageSize: ImageSize { ImageSize(height: config.imageSize, width: config.imageSize) }
-    public var numChannels: Int { config.numChannels }
-    public var patchSize: Int { config.patchSize }
-    public var hiddenSize: Int { config.hiddenSize }
 
     /// `weights` is scoped at the tower (`vision_model`).
     public init(config: BlipVisionConfig, weights w: WeightLoader) throws {
@@ -38,16 +32,11 @@ public struct BlipVisionModel: ImageEncoder {
         let activation = try Activation(configValue: config.hiddenAct)
         let h = config.hiddenSize
         let e = w.scoped("embeddings")
-        patchWeight = try e.tensor("patch_embedding.weight",
-                                   shape: [h, config.numChannels, config.patchSize, config.patchSize]).converted(to: .float32)
-        patchBias = try e.float32("patch_embedding.bias", shape: [h])
+        patchEmbedding = try PatchEmbedding(weights: e, name: "patch_embedding", config: config.encoder, bias: true)
         classEmbedding = try e.float32("class_embedding", shape: [1, 1, h])
         positionEmbedding = try e.float32("position_embedding", shape: [1, g.patches + 1, h])
-        layers = try (0..<config.numHiddenLayers).map { i in
-            try EncoderLayer(weights: w.scoped("encoder.layers.\(i)"), names: .blip, hidden: h,
-                             intermediate: config.intermediateSize, heads: config.numAttentionHeads,
-                             activation: activation, eps: config.layerNormEps)
-        }
+        layers = try EncoderLayer.stack(weights: w.scoped("encoder.layers"), names: .blip, config: config.encoder,
+                                        activation: activation)
         postNorm = try w.layerNorm("post_layernorm", dimension: h, eps: config.layerNormEps)
     }
 
@@ -56,7 +45,7 @@ public struct BlipVisionModel: ImageEncoder {
     public func encode(pixelValues: Tensor, outputHiddenStates: Bool = false) throws -> ImageEncoderOutput {
         try validate(pixelValues: pixelValues)
         let batch = pixelValues.shape[0]
-        let patches = patchEmbeddings(pixelValues, weight: patchWeight, bias: patchBias, patchSize: config.patchSize)
+        let patches = patchEmbedding(pixelValues)
         let cls = classEmbedding.expanded(to: [batch, 1, config.hiddenSize])
         let (encoded, states) = runEncoder(layers, concatenate([cls, patches], axis: 1) + positionEmbedding,
                                            collect: outputHiddenStates)
