@@ -13,7 +13,8 @@ BlipProcessor's image processor and BERT WordPiece tokenizer), plus
 The tokenizer is a WordPiece vocabulary trained here on the scenes captions, with BERT's special tokens and BLIP's
 [DEC] (bos_token_id, the decoder's first input) and [ENC] added after the vocabulary as in the real checkpoints.
 WordPiece training can order equal-count pieces differently between runs, so the committed files, not a re-run,
-are the reference. Run with the reference venv:
+are the reference. Also writes Tests/MultimodalTests/Fixtures/Configs/blip_default_config.json, BlipConfig() as transformers saves
+it, so that a test can check our defaults against transformers'. Run with the reference venv:
   ~/.cache/genkit-reference-venv/bin/python Tools/make_blip_fixtures.py
 """
 import json
@@ -128,6 +129,9 @@ def main():
             margins.append(float((top2[:, 0] - top2[:, 1]).min() / tensors[f"logits.{i}"].abs().max()))
     (OUT / "expected.json").write_text(json.dumps({"cases": cases}, indent=1))
     save_file({k: v.float().contiguous() for k, v in tensors.items()}, OUT / "expected.safetensors")
+    defaults = TOOLS.parent / "Tests/MultimodalTests/Fixtures/Configs/blip_default_config.json"
+    defaults.parent.mkdir(parents=True, exist_ok=True)
+    defaults.write_text(BlipConfig().to_json_string())
     for c in cases:
         print(c["photo"], c["text"], c["generated_ids"], repr(c["caption"]))
     # Greedy parity is only meaningful when no step is a near tie.

@@ -110,6 +110,30 @@ import VisionEncoder
         }
     }
 
+    @Test func streamingGivesTheSameCaption() async throws {
+        let model = try VisionLanguageModel(modelDirectory: Self.folder.path)
+        let image = try Image(contentsOfFile: Self.photos.appendingPathComponent("astronaut.jpg").path)
+        var parameters = model.defaultParameters
+        parameters.maxNewTokens = 12
+        let whole = try model.caption(image, parameters: parameters)
+        var streamed = ""
+        for try await piece in model.captionStream(image, parameters: parameters) { streamed += piece }
+        #expect(streamed == whole)
+        #expect(!whole.isEmpty)
+    }
+
+    /// Our config defaults against `BlipConfig()` as transformers 5.23 saves it (Fixtures/Configs).
+    @Test func configDefaultsMatchTransformers() throws {
+        let url = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!
+            .appendingPathComponent("Configs/blip_default_config.json")
+        let saved = try ModelConfigFile(path: url.path)
+        let empty = try ModelConfigFile(data: Data(#"{"model_type": "blip", "text_config": {}, "vision_config": {}}"#.utf8))
+        #expect(try saved.decode(BlipTextConfig.self, nestedIn: "text_config") == BlipTextConfig())
+        #expect(try empty.decode(BlipTextConfig.self, nestedIn: "text_config") == BlipTextConfig())
+        #expect(try saved.decode(BlipVisionConfig.self, nestedIn: "vision_config").encoder == BlipVisionConfig().encoder)
+        #expect(BlipTextConfig().numAttentionHeads == 8 && BlipVisionConfig().imageSize == 384)
+    }
+
     @Test func captionerRejectsQuestionsAndOtherBlipHeads() throws {
         let model = try VisionLanguageModel(modelDirectory: Self.folder.path)
         let image = try Image(width: 8, height: 8, channels: 3, pixels: Array(repeating: 128, count: 192))
@@ -163,5 +187,10 @@ import VisionEncoder
         let decoder = model.decoder(for: try model.encode(pixelValues: Tensor(zeros: [1, 3, 32, 32])))
         #expect(throws: TextModelsError.self) { _ = try decoder.generate(prompt: [model.textDecoder.vocabularySize]) }
         #expect(throws: GenCoreError.self) { _ = try model.encode(pixelValues: Tensor(zeros: [2, 3, 32, 32])) }
+        // The decoder alone has no image to attend to.
+        var cache = try model.textDecoder.makeCache(capacity: 4)
+        #expect(throws: GenCoreError.self) { _ = try model.textDecoder.forward(tokens: [1], cache: &cache) }
+        // Image embeddings of the wrong width.
+        #expect(throws: GenCoreError.self) { _ = try model.textDecoder.crossAttentionCache(imageEmbeds: Tensor(zeros: [17, 24])) }
     }
 }
