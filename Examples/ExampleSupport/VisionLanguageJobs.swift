@@ -2,14 +2,18 @@ import Foundation
 import GenCore
 import Multimodal
 
-/// One image to caption, or one question about an image.
+/// One image to caption (optionally continuing a prefix, BLIP only), or one question about an image.
 public struct VisionLanguageJob: Sendable, Decodable {
     public var image: String
     public var question: String?
+    public var captionPrefix: String?
 
-    public init(image: String, question: String?) {
+    enum CodingKeys: String, CodingKey { case image, question, captionPrefix = "caption_prefix" }
+
+    public init(image: String, question: String?, captionPrefix: String? = nil) {
         self.image = image
         self.question = question
+        self.captionPrefix = captionPrefix
     }
 
     /// Reads a JSON Lines file of `{"image": "...", "question": "..."}` objects (`question` optional; image paths
@@ -41,7 +45,7 @@ public func runVisionLanguageJobs(
 ) async throws {
     let model = try VisionLanguageModel(modelDirectory: modelFolder)
     if jobs.contains(where: { $0.question != nil }), !model.answersQuestions {
-        throw MultimodalError.questionsNotSupported(modelType: "vision-encoder-decoder")
+        throw MultimodalError.questionsNotSupported(modelType: model.modelType)
     }
     var parameters = model.defaultParameters
     if let maxNewTokens { parameters.maxNewTokens = maxNewTokens }
@@ -57,13 +61,18 @@ public func runVisionLanguageJobs(
         }
         let decodeTime = clock.now - start
         if json {
-            var output = try model.generate(image: image, question: job.question, parameters: parameters)
+            var output = try model.generate(
+                image: image, question: job.question, captionPrefix: job.captionPrefix, parameters: parameters)
             output.timings.imageDecode = Double(decodeTime.components.seconds)
                 + Double(decodeTime.components.attoseconds) * 1e-18
             print(try output.jsonString())
             continue
         }
         if jobs.count > 1 { FileHandle.standardOutput.write(Data("\(job.image): ".utf8)) }
+        if let prefix = job.captionPrefix {   // a prefixed caption is printed whole, prefix included
+            print(try model.caption(image, prefix: prefix, parameters: parameters))
+            continue
+        }
         let stream = job.question.map { model.answerStream($0, about: image, parameters: parameters) }
             ?? model.captionStream(image, parameters: parameters)
         for try await piece in stream {

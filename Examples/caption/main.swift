@@ -1,4 +1,4 @@
-// swift run caption IMAGE... [--model DIR] [--max-new-tokens N] [--json]
+// swift run caption IMAGE... [--model DIR] [--prefix TEXT] [--max-new-tokens N] [--json]
 // Streams a caption of each image; --json prints one line per image with the token ids, text and timings.
 import ArgumentParser
 import ExampleSupport
@@ -7,13 +7,16 @@ import Foundation
 @main
 struct Caption: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Caption images with a vision-encoder-decoder (ViT-GPT-2) or LLaVA model folder.")
+        abstract: "Caption images with a vision-encoder-decoder (ViT-GPT-2), BLIP or LLaVA model folder.")
 
     @Argument(help: "JPEG or PNG files; the model is loaded once for all of them.")
     var images: [String]
 
     @Option(help: "Hugging Face model folder (default: Examples/DefaultModels/captioner).")
     var model: String?
+
+    @Option(help: "Text the caption continues, e.g. \"a picture of\" (BLIP captioners only).")
+    var prefix: String?
 
     @Option(help: "Most tokens to generate (default: the model's generation_config.json).")
     var maxNewTokens: Int?
@@ -25,7 +28,7 @@ struct Caption: AsyncParsableCommand {
         do {
             let folder = try BundledModels(filePath: #filePath).folder(model, defaultName: "captioner")
             try await runVisionLanguageJobs(
-                images.map { VisionLanguageJob(image: $0, question: nil) },
+                images.map { VisionLanguageJob(image: $0, question: nil, captionPrefix: prefix) },
                 modelFolder: folder, maxNewTokens: maxNewTokens, json: json)
         } catch {
             reportFailure(error, program: "caption")

@@ -16,6 +16,8 @@ public enum MultimodalError: Error, Equatable, Sendable {
     case missingFile(path: String, purpose: String)
     /// A captioning-only model was asked a question.
     case questionsNotSupported(modelType: String)
+    /// A caption prefix (conditional captioning) was given to a model that only captions from scratch.
+    case promptPrefixNotSupported(modelType: String)
 }
 
 extension MultimodalError: LocalizedError {
@@ -28,8 +30,13 @@ extension MultimodalError: LocalizedError {
             "the prompt has \(tokens) image tokens but the image gives \(features) features; "
                 + "expand the image token as the model's processor does (or use the model's prompt builder)"
         case let .missingFile(path, purpose): "\(path) is missing (needed for \(purpose))"
+        case let .questionsNotSupported(modelType) where modelType == "blip":
+            "this BLIP folder is a captioner (BlipForConditionalGeneration) and answers no questions; BLIP's question "
+                + "answering model (BlipForQuestionAnswering) is not supported; use a LLaVA model folder to ask questions"
         case let .questionsNotSupported(modelType):
             "a '\(modelType)' model only writes captions; use a LLaVA model folder to ask questions"
+        case let .promptPrefixNotSupported(modelType):
+            "a '\(modelType)' model does not continue caption prefixes; conditional captioning needs a BLIP captioner"
         }
     }
 }

@@ -43,14 +43,14 @@ extension LanguageModel {
     }
 
     /// Throws unless `tokens` are all inside the vocabulary.
-    func validate(tokens: [Int]) throws {
+    package func validate(tokens: [Int]) throws {
         if let bad = tokens.first(where: { $0 < 0 || $0 >= vocabularySize }) {
             throw TextModelsError.invalidTokenID(bad, vocabularySize: vocabularySize)
         }
     }
 
     /// Throws unless `embeddings` is `[T, hiddenSize]` with T ≥ 1 and the T positions fit in `cache`.
-    func validate(embeddings: Tensor, cache: KVCache) throws {
+    package func validate(embeddings: Tensor, cache: KVCache) throws {
         guard embeddings.rank == 2, embeddings.shape[1] == hiddenSize, embeddings.shape[0] > 0 else {
             throw GenCoreError.invalidArgument(
                 "embeddings must be [T, \(hiddenSize)] with T ≥ 1, got \(embeddings.shape)")
@@ -62,7 +62,7 @@ extension LanguageModel {
     }
 
     /// Throws unless `capacity` is positive and within the context.
-    func checkCacheCapacity(_ capacity: Int) throws {
+    package func checkCacheCapacity(_ capacity: Int) throws {
         guard capacity > 0 else { throw GenCoreError.invalidArgument("cache capacity must be positive, got \(capacity)") }
         guard capacity <= maxContextLength else {
             throw TextModelsError.contextOverflow(needed: capacity, available: maxContextLength)

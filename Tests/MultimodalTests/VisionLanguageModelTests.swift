@@ -90,8 +90,8 @@ struct VisionLanguageModelTests {
                                                     purpose: "the model configuration")) {
             _ = try VisionLanguageModel(modelDirectory: empty.path)
         }
-        try Data(#"{"model_type": "blip"}"#.utf8).write(to: empty.appendingPathComponent("config.json"))
-        #expect(throws: MultimodalError.unsupportedArchitecture(modelType: "blip", supported: VisionLanguageModel.supportedModelTypes)) {
+        try Data(#"{"model_type": "git"}"#.utf8).write(to: empty.appendingPathComponent("config.json"))
+        #expect(throws: MultimodalError.unsupportedArchitecture(modelType: "git", supported: VisionLanguageModel.supportedModelTypes)) {
             _ = try VisionLanguageModel(modelDirectory: empty.path)
         }
     }

@@ -44,13 +44,19 @@ def dataset(n, split="train"):
     return np.stack(images), captions, qas
 
 
-def train_tokenizer():
-    """A byte-level BPE over everything the scenes can say (same tokenizer for both models)."""
+def scene_texts(count):
+    """The captions and question-answer pairs of the first `count` scenes: a tokenizer training corpus."""
     texts = []
-    for i in range(3000):
+    for i in range(count):
         _, cap, qa = scenes.scene(i)
         texts.append(cap)
         texts.extend(q + " " + a for q, a in qa)
+    return texts
+
+
+def train_tokenizer():
+    """A byte-level BPE over everything the scenes can say (same tokenizer for both models)."""
+    texts = scene_texts(3000)
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()

@@ -7,7 +7,7 @@ import VisionEncoder
 /// 2023 for 1.5) as transformers' `LlavaForConditionalGeneration`: a CLIP image tower whose chosen hidden
 /// states go through a two-layer projector and replace the `<image>` placeholder tokens of the prompt; the
 /// language model then runs on the joined embeddings.
-public struct LlavaForConditionalGeneration: Sendable {
+public struct LlavaForConditionalGeneration: CheckpointLoadable {
     public let config: LlavaConfig
     public let visionTower: any ImageEncoder
     public let languageModel: any LanguageModel
@@ -17,12 +17,6 @@ public struct LlavaForConditionalGeneration: Sendable {
 
     /// Model types ``load(directory:)`` understands.
     public static let supportedModelTypes = ["llava"]
-
-    /// Loads `config.json` and the safetensors weights of a llava-hf style folder.
-    public static func load(directory: String) throws -> LlavaForConditionalGeneration {
-        let config = try ModelConfigFile(path: (directory as NSString).appendingPathComponent("config.json"))
-        return try LlavaForConditionalGeneration(config: config, weights: SafetensorsCheckpoint(directory: directory))
-    }
 
     public init(config file: ModelConfigFile, weights: any WeightSource) throws {
         guard file.modelType == "llava" else {

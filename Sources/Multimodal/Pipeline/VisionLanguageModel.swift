@@ -11,12 +11,15 @@ import VisionEncoder
 /// let caption = try model.caption(try Image(contentsOfFile: "cat.jpg"))
 /// ```
 ///
-/// The folder's `model_type` picks the architecture: `vision-encoder-decoder` (a captioner, which answers no
-/// questions) or `llava` (which answers questions, and captions by answering ``defaultCaptionQuestion``).
+/// The folder's `model_type` picks the architecture: `vision-encoder-decoder` and `blip`
+/// (`BlipForConditionalGeneration`) are captioners, which answer no questions; `llava` answers questions, and
+/// captions by answering ``defaultCaptionQuestion``. BLIP also continues a caption prefix
+/// (``caption(_:prefix:parameters:)``).
 /// Generation defaults come from `generation_config.json`; pass parameters to override them.
 public struct VisionLanguageModel: Sendable {
     enum Architecture: Sendable {
         case visionEncoderDecoder(VisionEncoderDecoderModel)
+        case blip(BlipForConditionalGeneration)
         case llava(LlavaForConditionalGeneration, LlavaProcessor)
     }
 
@@ -29,7 +32,8 @@ public struct VisionLanguageModel: Sendable {
     public var defaultCaptionQuestion = "Describe this image."
 
     /// `model_type` values a folder may have.
-    public static let supportedModelTypes = VisionEncoderDecoderModel.supportedModelTypes + LlavaForConditionalGeneration.supportedModelTypes
+    public static let supportedModelTypes = VisionEncoderDecoderModel.supportedModelTypes
+        + BlipForConditionalGeneration.supportedModelTypes + LlavaForConditionalGeneration.supportedModelTypes
 
     /// Loads the model, tokenizer, image processor (and for LLaVA the chat template and processor settings).
     ///
@@ -56,19 +60,36 @@ public struct VisionLanguageModel: Sendable {
         }
         let weights = try SafetensorsCheckpoint(directory: directory)
         imageProcessor = try ImageProcessor(modelDirectory: directory)
-        if config.modelType == "llava" {
+        var parameters = try LanguageModelLoading.generationParameters(directory: folder)
+        switch config.modelType {
+        case "llava":
             let model = try LlavaForConditionalGeneration(config: config, weights: weights)
             let processor = try LlavaProcessor(modelDirectory: directory, model: model)
             architecture = .llava(model, processor)
             tokenizer = processor.tokenizer
-        } else {
+        case "blip":
+            let model = try BlipForConditionalGeneration(config: config, weights: weights)
+            architecture = .blip(model)
+            tokenizer = try Tokenizer(contentsOf: tokenizerURL)
+            // BLIP's generate always stops at [SEP], whatever eos_token_id generation_config.json names.
+            parameters.eosTokenIDs = model.textDecoder.eosTokenIDs
+        default:
             architecture = .visionEncoderDecoder(try VisionEncoderDecoderModel(config: config, weights: weights))
             tokenizer = try Tokenizer(contentsOf: tokenizerURL)
         }
-        defaultParameters = try LanguageModelLoading.generationParameters(directory: folder)
+        defaultParameters = parameters
     }
 
-    /// Whether ``answer(_:about:parameters:)`` is available (LLaVA) or only captions (vision-encoder-decoder).
+    /// The folder's `model_type`.
+    public var modelType: String {
+        switch architecture {
+        case .visionEncoderDecoder: "vision-encoder-decoder"
+        case .blip: "blip"
+        case .llava: "llava"
+        }
+    }
+
+    /// Whether ``answer(_:about:parameters:)`` is available (LLaVA) or only captions (vision-encoder-decoder, BLIP).
     public var answersQuestions: Bool {
         if case .llava = architecture { return true }
         return false
@@ -79,6 +100,26 @@ public struct VisionLanguageModel: Sendable {
         try generate(image: image, question: nil, parameters: parameters).text
     }
 
+    /// Whether ``caption(_:prefix:parameters:)`` is available (BLIP).
+    public var continuesCaptionPrefixes: Bool {
+        if case .blip = architecture { return true }
+        return false
+    }
+
+    /// A caption for `image` that continues `prefix` (BLIP's conditional captioning, e.g. "a picture of"), returned
+    /// with the prefix as transformers' processor decodes the whole sequence. Throws
+    /// ``MultimodalError/promptPrefixNotSupported(modelType:)`` for other architectures.
+    public func caption(_ image: Image, prefix: String, parameters: GenerationParameters? = nil) throws -> String {
+        guard case let .blip(model) = architecture else { throw MultimodalError.promptPrefixNotSupported(modelType: modelType) }
+        let parameters = parameters ?? defaultParameters
+        let output = try generate(image: image, question: nil, captionPrefix: prefix, parameters: parameters)
+        let stops = parameters.eosTokenIDs.isEmpty ? model.textDecoder.eosTokenIDs : parameters.eosTokenIDs
+        let caption = output.tokenIDs.last.map(stops.contains) == true ? output.tokenIDs.dropLast() : output.tokenIDs[...]
+        // [DEC] is dropped as transformers' decode drops it (a special token); the prefix's own ids stay.
+        let prompt = try model.promptIDs(prefix: prefix, tokenizer: tokenizer)
+        return try tokenizer.decode(Array(prompt.dropFirst() + caption), skipSpecialTokens: true)
+    }
+
     /// The answer to `question` about `image`. Throws ``MultimodalError/questionsNotSupported(modelType:)`` for
     /// captioning-only models.
     public func answer(_ question: String, about image: Image, parameters: GenerationParameters? = nil) throws -> String {
@@ -86,8 +127,12 @@ public struct VisionLanguageModel: Sendable {
     }
 
     /// Caption (`question == nil`) or answer with the generated ids and timings.
-    public func generate(image: Image, question: String?, parameters: GenerationParameters? = nil) throws -> VisionLanguageOutput {
-        var request = try prepare(image: image, question: question)
+    ///
+    /// - Parameter captionPrefix: text the caption continues (BLIP only); `text` then holds only the continuation.
+    public func generate(
+        image: Image, question: String?, captionPrefix: String? = nil, parameters: GenerationParameters? = nil
+    ) throws -> VisionLanguageOutput {
+        var request = try prepare(image: image, question: question, captionPrefix: captionPrefix)
         let output = try request.decoder.generate(
             prompt: request.prompt, promptEmbeddings: request.promptEmbeddings, parameters: parameters ?? defaultParameters)
         // The end-of-sequence token's text (often a special token) is not part of the caption.
@@ -146,7 +191,10 @@ public struct VisionLanguageModel: Sendable {
         }
     }
 
-    func prepare(image: Image, question: String?) throws -> Request {
+    func prepare(image: Image, question: String?, captionPrefix: String? = nil) throws -> Request {
+        if captionPrefix != nil, !continuesCaptionPrefixes {
+            throw MultimodalError.promptPrefixNotSupported(modelType: modelType)
+        }
         let clock = ContinuousClock()
         var timings = VisionLanguageTimings()
         var start = clock.now
@@ -156,10 +204,17 @@ public struct VisionLanguageModel: Sendable {
         let times = ForwardTimes()
         switch architecture {
         case let .visionEncoderDecoder(model):
-            if question != nil { throw MultimodalError.questionsNotSupported(modelType: "vision-encoder-decoder") }
+            if question != nil { throw MultimodalError.questionsNotSupported(modelType: modelType) }
             let encoded = try model.encode(pixelValues: pixels)
             timings.encode = seconds(clock.now - start)
             return Request(prompt: [model.decoderStartTokenID], promptEmbeddings: nil,
+                           decoder: TimedLanguageModel(base: model.decoder(for: encoded), times: times), timings: timings)
+        case let .blip(model):
+            if question != nil { throw MultimodalError.questionsNotSupported(modelType: modelType) }
+            let prompt = try model.promptIDs(prefix: captionPrefix, tokenizer: tokenizer)
+            let encoded = try model.encode(pixelValues: pixels)
+            timings.encode = seconds(clock.now - start)
+            return Request(prompt: prompt, promptEmbeddings: nil,
                            decoder: TimedLanguageModel(base: model.decoder(for: encoded), times: times), timings: timings)
         case let .llava(model, processor):
             let features = try model.imageFeatures(pixelValues: pixels)

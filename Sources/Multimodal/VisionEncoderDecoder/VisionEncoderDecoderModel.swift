@@ -9,7 +9,7 @@ import VisionEncoder
 ///
 /// When the encoder and decoder widths differ and the decoder sets no `cross_attention_hidden_size`, the
 /// encoder states first go through `enc_to_dec_proj`, as in transformers.
-public struct VisionEncoderDecoderModel: Sendable {
+public struct VisionEncoderDecoderModel: CheckpointLoadable {
     public let encoder: any ImageEncoder
     public let decoder: GPT2LMHeadModel
     /// First decoder input (`decoder_start_token_id`, falling back to the decoder's `bos_token_id`).
@@ -18,12 +18,6 @@ public struct VisionEncoderDecoderModel: Sendable {
 
     /// Model types ``load(directory:)`` understands.
     public static let supportedModelTypes = ["vision-encoder-decoder"]
-
-    /// Loads `config.json` and the safetensors weights of a `VisionEncoderDecoderModel` folder.
-    public static func load(directory: String) throws -> VisionEncoderDecoderModel {
-        let config = try ModelConfigFile(path: (directory as NSString).appendingPathComponent("config.json"))
-        return try VisionEncoderDecoderModel(config: config, weights: SafetensorsCheckpoint(directory: directory))
-    }
 
     public init(config file: ModelConfigFile, weights: any WeightSource) throws {
         guard file.modelType == "vision-encoder-decoder" else {
@@ -58,7 +52,7 @@ public struct VisionEncoderDecoderModel: Sendable {
 
     /// The decoder's cross-attention keys/values for one image (`pixelValues` `[1, C, H, W]`), computed once and
     /// reused for every generated token.
-    public func encode(pixelValues: Tensor) throws -> GPT2CrossAttentionCache {
+    public func encode(pixelValues: Tensor) throws -> CrossAttentionCache {
         guard pixelValues.rank == 4, pixelValues.shape[0] == 1 else {
             throw GenCoreError.invalidArgument("captioning encodes one image at a time: pixel values [1, C, H, W], got \(pixelValues.shape)")
         }
@@ -68,7 +62,7 @@ public struct VisionEncoderDecoderModel: Sendable {
     }
 
     /// The decoder bound to one image's encoding: `generate(prompt: [decoderStartTokenID], …)` writes its caption.
-    public func decoder(for image: GPT2CrossAttentionCache) -> GPT2ConditionedDecoder {
+    public func decoder(for image: CrossAttentionCache) -> ConditionedDecoder<GPT2LMHeadModel> {
         decoder.conditioned(on: image)
     }
 }

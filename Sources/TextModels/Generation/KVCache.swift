@@ -45,7 +45,7 @@ public struct KVCache: Sendable {
     }
 
     /// Checks that this cache was made for a model with this layout.
-    func checkLayout(layers: Int, keyValueHeads: Int, headDim: Int) throws {
+    package func checkLayout(layers: Int, keyValueHeads: Int, headDim: Int) throws {
         guard layers == layerCount, keyValueHeads == keyValueHeadCount, headDim == self.headDim else {
             throw GenCoreError.invalidArgument(
                 "KVCache was made for \(layerCount) layers × \(keyValueHeadCount) heads × \(self.headDim), "
@@ -88,7 +88,7 @@ public struct KVCache: Sendable {
     func values(layer: Int, length: Int) -> Tensor { values[layer].sliced(axis: 2, 0..<length) }
 
     /// Marks `newPositions` more positions as filled.
-    mutating func advance(by newPositions: Int) {
+    package mutating func advance(by newPositions: Int) {
         precondition(count + newPositions <= capacity)
         count += newPositions
     }

@@ -6,20 +6,28 @@ import GenCore
 /// Inputs are the projected rows `[T, heads·headDim]`; rotary embeddings (when given) are applied to queries and
 /// keys before the keys are cached, so the cache holds rotated keys as transformers' cache does. Attention is
 /// causal aligned bottom-right: new position i sees every cached position and the new ones up to itself.
-struct CachedSelfAttention {
-    let headCount: Int
-    let keyValueHeadCount: Int
-    let headDim: Int
-    let scale: Float
+/// Package-visible so that decoders defined with their vision models (BLIP's text decoder) use the same code.
+package struct CachedSelfAttention {
+    package let headCount: Int
+    package let keyValueHeadCount: Int
+    package let headDim: Int
+    package let scale: Float
+
+    package init(headCount: Int, keyValueHeadCount: Int, headDim: Int, scale: Float) {
+        self.headCount = headCount
+        self.keyValueHeadCount = keyValueHeadCount
+        self.headDim = headDim
+        self.scale = scale
+    }
 
     /// Rotation tables for the new positions.
-    struct Rotary {
+    package struct Rotary {
         let cos: Tensor
         let sin: Tensor
     }
 
     /// Returns the attended values `[T, headCount·headDim]` and stores this layer's keys/values in `cache`.
-    func callAsFunction(
+    package func callAsFunction(
         query: Tensor, key: Tensor, value: Tensor, rotary: Rotary?, layer: Int, cache: inout KVCache
     ) -> Tensor {
         let newPositions = query.shape[0]
@@ -40,7 +48,7 @@ struct CachedSelfAttention {
     }
 
     /// `[T, H·D]` → `[1, H, T, D]` (a view).
-    static func splitHeads(_ x: Tensor, count: Int, headDim: Int) -> Tensor {
+    package static func splitHeads(_ x: Tensor, count: Int, headDim: Int) -> Tensor {
         x.reshaped([x.shape[0], count, headDim]).permuted([1, 0, 2]).unsqueezed(0)
     }
 }

@@ -46,30 +46,8 @@ struct GPT2CrossAttention {
     }
 }
 
-/// Every cross-attention block's keys and values for one encoder input, made by
-/// ``GPT2LMHeadModel/crossAttentionCache(encoderHiddenStates:)``; fixed while the decoder generates.
-public struct GPT2CrossAttentionCache: Sendable {
-    let keys: [Tensor]
-    let values: [Tensor]
+/// The cross-attention keys/values of a GPT-2 decoder (the name this type had before BLIP shared it).
+public typealias GPT2CrossAttentionCache = CrossAttentionCache
 
-    /// Encoder positions attended to.
-    public var length: Int { keys.first?.shape[2] ?? 0 }
-}
-
-/// A cross-attention GPT-2 with one encoder input bound, so that the ``LanguageModel`` machinery (caches,
-/// `generate`, `generateText`) drives it like a causal LM. Made by ``GPT2LMHeadModel/conditioned(on:)``.
-public struct GPT2ConditionedDecoder: LanguageModel {
-    public let decoder: GPT2LMHeadModel
-    public let crossAttention: GPT2CrossAttentionCache
-
-    public var vocabularySize: Int { decoder.vocabularySize }
-    public var maxContextLength: Int { decoder.maxContextLength }
-    public var hiddenSize: Int { decoder.hiddenSize }
-    public var eosTokenIDs: [Int] { decoder.eosTokenIDs }
-
-    public func embed(tokens: [Int]) throws -> Tensor { try decoder.embed(tokens: tokens) }
-    public func makeCache(capacity: Int) throws -> KVCache { try decoder.makeCache(capacity: capacity) }
-    public func forward(embeddings: Tensor, cache: inout KVCache, logits: LogitsSelection) throws -> Tensor {
-        try decoder.forward(embeddings: embeddings, cache: &cache, crossAttention: crossAttention, logits: logits)
-    }
-}
+/// A cross-attention GPT-2 with one encoder input bound (the name this type had before BLIP shared it).
+public typealias GPT2ConditionedDecoder = ConditionedDecoder<GPT2LMHeadModel>

@@ -11,7 +11,7 @@ import GenCore
 ///
 /// Hugging Face stores GPT-2's projections as `Conv1D` weights `[in, out]`; they are transposed once at load into
 /// the `[out, in]` layout `linear` reads.
-public struct GPT2LMHeadModel: LanguageModel {
+public struct GPT2LMHeadModel: CrossAttentionLanguageModel {
     public let config: GPT2Config
 
     struct Block {
@@ -94,7 +94,7 @@ public struct GPT2LMHeadModel: LanguageModel {
     /// Runs the decoder as ``forward(embeddings:cache:logits:)`` does, and when `crossAttention` is given, lets every
     /// block attend to the encoder states it holds (transformers skips cross-attention without encoder states too).
     public func forward(
-        embeddings: Tensor, cache: inout KVCache, crossAttention: GPT2CrossAttentionCache?, logits selection: LogitsSelection
+        embeddings: Tensor, cache: inout KVCache, crossAttention: CrossAttentionCache?, logits selection: LogitsSelection
     ) throws -> Tensor {
         try validate(embeddings: embeddings, cache: cache)
         if let crossAttention {
@@ -135,7 +135,7 @@ public struct GPT2LMHeadModel: LanguageModel {
 
     /// Projects `encoderHiddenStates` (`[S, n_embd]`, one image's sequence) to every block's cross-attention keys and
     /// values, once per input. Throws unless the decoder has cross-attention and the width matches.
-    public func crossAttentionCache(encoderHiddenStates: Tensor) throws -> GPT2CrossAttentionCache {
+    public func crossAttentionCache(encoderHiddenStates: Tensor) throws -> CrossAttentionCache {
         let crossBlocks = blocks.compactMap(\.crossAttention)
         guard !crossBlocks.isEmpty, crossBlocks.count == blocks.count else {
             throw TextModelsError.invalidConfiguration(
@@ -148,12 +148,7 @@ public struct GPT2LMHeadModel: LanguageModel {
         }
         let states = encoderHiddenStates.converted(to: .float32)
         let projected = crossBlocks.map { $0.keysAndValues(states, headCount: config.nHead) }
-        return GPT2CrossAttentionCache(keys: projected.map(\.keys), values: projected.map(\.values))
-    }
-
-    /// This decoder with `crossAttention` bound: a plain ``LanguageModel`` for `generate`/`generateText`.
-    public func conditioned(on crossAttention: GPT2CrossAttentionCache) -> GPT2ConditionedDecoder {
-        GPT2ConditionedDecoder(decoder: self, crossAttention: crossAttention)
+        return CrossAttentionCache(keys: projected.map(\.keys), values: projected.map(\.values))
     }
 
     /// transformers' `ACT2FN[activation_function]` for the names ``GPT2Config/validate(path:)`` accepts.

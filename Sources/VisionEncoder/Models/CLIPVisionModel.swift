@@ -22,9 +22,9 @@ public struct CLIPVisionConfig: VisionTransformerConfigurable {
 /// Supervision", 2021) as transformers' `CLIPVisionModel` / `CLIPVisionModelWithProjection`:
 /// bias-free patch conv, class embedding, positions, a LayerNorm *before* the encoder, and a LayerNorm on the
 /// class token only for the pooled output. LLaVA reads `hiddenStates[-2]` of this model.
-public struct CLIPVisionModel: ImageEncoder {
+public struct CLIPVisionModel: VisionTransformerEncoder {
     public let config: CLIPVisionConfig
-    let patchWeight: Tensor
+    let patchEmbedding: PatchEmbedding
     let classEmbedding: Tensor  // [1, 1, hidden]
     let positionEmbedding: Tensor  // [1, patches + 1, hidden]
     let preNorm: LayerNorm
@@ -33,11 +33,6 @@ public struct CLIPVisionModel: ImageEncoder {
     /// `visual_projection` (no bias) when loaded as `CLIPVisionModelWithProjection` or from a full `CLIPModel`.
     let projection: Linear?
 
-    public var imageSize: ImageSize { ImageSize(height: config.imageSize, width: config.imageSize) }
-    public var numChannels: Int { config.numChannels }
-    public var patchSize: Int { config.patchSize }
-    public var hiddenSize: Int { config.hiddenSize }
-
     /// `weights` is scoped at the tower (`vision_model`); `projection` at the checkpoint root, if present.
     public init(config: CLIPVisionConfig, weights w: WeightLoader, projection p: WeightLoader? = nil) throws {
         let g = try config.encoder.geometry.validated()
@@ -45,16 +40,12 @@ public struct CLIPVisionModel: ImageEncoder {
         let activation = try Activation(configValue: config.hiddenAct)
         let h = config.hiddenSize
         let e = w.scoped("embeddings")
-        patchWeight = try e.tensor("patch_embedding.weight",
-                                   shape: [h, config.numChannels, config.patchSize, config.patchSize]).converted(to: .float32)
+        patchEmbedding = try PatchEmbedding(weights: e, name: "patch_embedding", config: config.encoder, bias: false)
         classEmbedding = try e.float32("class_embedding", shape: [h]).reshaped([1, 1, h])
         positionEmbedding = try e.float32("position_embedding.weight", shape: [g.patches + 1, h]).unsqueezed(0)
         preNorm = try w.layerNorm("pre_layrnorm", dimension: h, eps: config.layerNormEps)
-        layers = try (0..<config.numHiddenLayers).map { i in
-            try EncoderLayer(weights: w.scoped("encoder.layers.\(i)"), names: .clip, hidden: h,
-                             intermediate: config.intermediateSize, heads: config.numAttentionHeads,
-                             activation: activation, eps: config.layerNormEps)
-        }
+        layers = try EncoderLayer.stack(weights: w.scoped("encoder.layers"), names: .clip, config: config.encoder,
+                                        activation: activation)
         postNorm = try w.layerNorm("post_layernorm", dimension: h, eps: config.layerNormEps)
         if let p, p.contains("visual_projection.weight") {
             projection = try p.linear("visual_projection", inputs: h, outputs: config.projectionDim, bias: false)
@@ -68,7 +59,7 @@ public struct CLIPVisionModel: ImageEncoder {
     public func encode(pixelValues: Tensor, outputHiddenStates: Bool = false) throws -> ImageEncoderOutput {
         try validate(pixelValues: pixelValues)
         let batch = pixelValues.shape[0]
-        let patches = patchEmbeddings(pixelValues, weight: patchWeight, bias: nil, patchSize: config.patchSize)
+        let patches = patchEmbedding(pixelValues)
         let cls = classEmbedding.expanded(to: [batch, 1, config.hiddenSize])
         let embeddings = preNorm(concatenate([cls, patches], axis: 1) + positionEmbedding)
         let (encoded, states) = runEncoder(layers, embeddings, collect: outputHiddenStates)

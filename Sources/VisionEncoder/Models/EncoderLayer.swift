@@ -54,9 +54,13 @@ struct EncoderLayer: Sendable {
 /// Parameter names of one encoder layer within a checkpoint.
 struct EncoderLayerNames {
     var attentionNorm: String
+    /// Separate query/key/value projections, or one fused projection (see ``fusedQueryKeyValue``).
     var query: String
     var key: String
     var value: String
+    /// One `[3·hidden, hidden]` projection holding query, key and value in that order (BLIP's `qkv`); when set,
+    /// `query`, `key` and `value` are unused.
+    var fusedQueryKeyValue: String? = nil
     var output: String
     var mlpNorm: String
     var fc1: String
@@ -71,6 +75,10 @@ struct EncoderLayerNames {
         attentionNorm: "layernorm_before", query: "attention.attention.query", key: "attention.attention.key",
         value: "attention.attention.value", output: "attention.output.dense", mlpNorm: "layernorm_after",
         fc1: "intermediate.dense", fc2: "output.dense")
+    /// BLIP's vision tower: CLIP's layout with a fused `self_attn.qkv` and `self_attn.projection`.
+    static let blip = EncoderLayerNames(
+        attentionNorm: "layer_norm1", query: "", key: "", value: "", fusedQueryKeyValue: "self_attn.qkv",
+        output: "self_attn.projection", mlpNorm: "layer_norm2", fc1: "mlp.fc1", fc2: "mlp.fc2")
 }
 
 extension EncoderLayer {
@@ -80,10 +88,16 @@ extension EncoderLayer {
         activation: Activation, eps: Float, qkvBias: Bool = true
     ) throws {
         attentionNorm = try w.layerNorm(names.attentionNorm, dimension: hidden, eps: eps)
+        let projections: [Linear]
+        if let fused = names.fusedQueryKeyValue {
+            projections = splitFusedProjection(try w.linear(fused, inputs: hidden, outputs: 3 * hidden, bias: qkvBias), parts: 3)
+        } else {
+            projections = try [names.query, names.key, names.value].map {
+                try w.linear($0, inputs: hidden, outputs: hidden, bias: qkvBias)
+            }
+        }
         attention = EncoderSelfAttention(
-            query: try w.linear(names.query, inputs: hidden, outputs: hidden, bias: qkvBias),
-            key: try w.linear(names.key, inputs: hidden, outputs: hidden, bias: qkvBias),
-            value: try w.linear(names.value, inputs: hidden, outputs: hidden, bias: qkvBias),
+            query: projections[0], key: projections[1], value: projections[2],
             output: try w.linear(names.output, inputs: hidden, outputs: hidden),
             heads: heads)
         mlpNorm = try w.layerNorm(names.mlpNorm, dimension: hidden, eps: eps)
@@ -91,6 +105,29 @@ extension EncoderLayer {
             fc1: try w.linear(names.fc1, inputs: hidden, outputs: intermediate),
             fc2: try w.linear(names.fc2, inputs: intermediate, outputs: hidden),
             activation: activation)
+    }
+}
+
+extension EncoderLayer {
+    /// The encoder's `numHiddenLayers` layers, named `<weights prefix>.<index>`.
+    static func stack(
+        weights w: WeightLoader, names: EncoderLayerNames, config c: VisionTransformerConfig, activation: Activation,
+        qkvBias: Bool = true
+    ) throws -> [EncoderLayer] {
+        try (0..<c.numHiddenLayers).map { i in
+            try EncoderLayer(weights: w.scoped("\(i)"), names: names, hidden: c.hiddenSize, intermediate: c.intermediateSize,
+                             heads: c.numAttentionHeads, activation: activation, eps: c.layerNormEps, qkvBias: qkvBias)
+        }
+    }
+}
+
+/// A projection whose output rows stack `parts` equally wide projections (fused q/k/v), split into them.
+func splitFusedProjection(_ fused: Linear, parts: Int) -> [Linear] {
+    let width = fused.outputFeatures / parts
+    return (0..<parts).map { i in
+        let rows = i * width..<(i + 1) * width
+        return Linear(weight: fused.weight.sliced(axis: 0, rows).contiguous(),
+                      bias: fused.bias.map { $0.sliced(axis: 0, rows).contiguous() })
     }
 }
 
@@ -105,9 +142,24 @@ func runEncoder(_ layers: [EncoderLayer], _ input: Tensor, collect: Bool) -> (Te
     return (h, states)
 }
 
-/// Conv patch embedding → [B, patches, hidden] (flatten(2).transpose(1, 2) in PyTorch).
-func patchEmbeddings(_ pixels: Tensor, weight: Tensor, bias: Tensor?, patchSize: Int) -> Tensor {
-    let conv = conv2d(pixels, weight: weight, bias: bias, stride: (patchSize, patchSize))
-    let (b, c) = (conv.shape[0], conv.shape[1])
-    return conv.reshaped([b, c, -1]).transposed(1, 2).contiguous()
+/// The patch embedding: a convolution with stride = kernel = patch size, flattened to one token per patch.
+struct PatchEmbedding: Sendable {
+    let weight: Tensor  // [hidden, channels, patch, patch], float32
+    let bias: Tensor?
+    let patchSize: Int
+
+    /// Loads `name.weight` (and `name.bias` when `bias`) with the shapes `config` implies.
+    init(weights w: WeightLoader, name: String, config c: VisionTransformerConfig, bias: Bool) throws {
+        let scope = w.scoped(name)
+        weight = try scope.tensor("weight", shape: [c.hiddenSize, c.numChannels, c.patchSize, c.patchSize]).converted(to: .float32)
+        self.bias = bias ? try scope.float32("bias", shape: [c.hiddenSize]) : nil
+        patchSize = c.patchSize
+    }
+
+    /// pixels [B, C, H, W] → [B, patches, hidden] (flatten(2).transpose(1, 2) in PyTorch).
+    func callAsFunction(_ pixels: Tensor) -> Tensor {
+        let conv = conv2d(pixels, weight: weight, bias: bias, stride: (patchSize, patchSize))
+        let (b, c) = (conv.shape[0], conv.shape[1])
+        return conv.reshaped([b, c, -1]).transposed(1, 2).contiguous()
+    }
 }

@@ -22,19 +22,13 @@ public struct SiglipVisionConfig: VisionTransformerConfigurable {
 /// SigLIP's image tower (Zhai et al., "Sigmoid Loss for Language Image Pre-Training", 2023) as transformers'
 /// `SiglipVisionModel`: no class token, a LayerNorm after the encoder, and a multi-head attention-pooling head
 /// in which one learned probe attends over all patches.
-public struct SiglipVisionModel: ImageEncoder {
+public struct SiglipVisionModel: VisionTransformerEncoder {
     public let config: SiglipVisionConfig
-    let patchWeight: Tensor
-    let patchBias: Tensor
+    let patchEmbedding: PatchEmbedding
     let positionEmbedding: Tensor  // [1, patches, hidden]
     let layers: [EncoderLayer]
     let postNorm: LayerNorm
     let head: AttentionPoolingHead?
-
-    public var imageSize: ImageSize { ImageSize(height: config.imageSize, width: config.imageSize) }
-    public var numChannels: Int { config.numChannels }
-    public var patchSize: Int { config.patchSize }
-    public var hiddenSize: Int { config.hiddenSize }
 
     /// `weights` is scoped at the tower (`vision_model`).
     public init(config: SiglipVisionConfig, weights w: WeightLoader) throws {
@@ -43,15 +37,10 @@ public struct SiglipVisionModel: ImageEncoder {
         let activation = try Activation(configValue: config.hiddenAct)
         let h = config.hiddenSize
         let e = w.scoped("embeddings")
-        patchWeight = try e.tensor("patch_embedding.weight",
-                                   shape: [h, config.numChannels, config.patchSize, config.patchSize]).converted(to: .float32)
-        patchBias = try e.float32("patch_embedding.bias", shape: [h])
+        patchEmbedding = try PatchEmbedding(weights: e, name: "patch_embedding", config: config.encoder, bias: true)
         positionEmbedding = try e.float32("position_embedding.weight", shape: [g.patches, h]).unsqueezed(0)
-        layers = try (0..<config.numHiddenLayers).map { i in
-            try EncoderLayer(weights: w.scoped("encoder.layers.\(i)"), names: .clip, hidden: h,
-                             intermediate: config.intermediateSize, heads: config.numAttentionHeads,
-                             activation: activation, eps: config.layerNormEps)
-        }
+        layers = try EncoderLayer.stack(weights: w.scoped("encoder.layers"), names: .clip, config: config.encoder,
+                                        activation: activation)
         postNorm = try w.layerNorm("post_layernorm", dimension: h, eps: config.layerNormEps)
         head = config.visionUseHead
             ? try AttentionPoolingHead(weights: w.scoped("head"), hidden: h, intermediate: config.intermediateSize,
@@ -61,7 +50,7 @@ public struct SiglipVisionModel: ImageEncoder {
 
     public func encode(pixelValues: Tensor, outputHiddenStates: Bool = false) throws -> ImageEncoderOutput {
         try validate(pixelValues: pixelValues)
-        let patches = patchEmbeddings(pixelValues, weight: patchWeight, bias: patchBias, patchSize: config.patchSize)
+        let patches = patchEmbedding(pixelValues)
         let (encoded, states) = runEncoder(layers, patches + positionEmbedding, collect: outputHiddenStates)
         let sequence = postNorm(encoded)
         return ImageEncoderOutput(lastHiddenState: sequence, pooledOutput: head.map { $0(sequence) }, hiddenStates: states)
@@ -79,13 +68,10 @@ struct AttentionPoolingHead: Sendable {
     init(weights w: WeightLoader, hidden h: Int, intermediate: Int, heads: Int, activation: Activation, eps: Float) throws {
         probe = try w.float32("probe", shape: [1, 1, h])
         // in_proj_weight stacks Wq, Wk, Wv along the output axis.
-        let inWeight = try w.tensor("attention.in_proj_weight", shape: [3 * h, h])
-        let inBias = try w.float32("attention.in_proj_bias", shape: [3 * h])
-        func part(_ i: Int) -> Linear {
-            Linear(weight: inWeight.sliced(axis: 0, i * h..<(i + 1) * h).contiguous(),
-                   bias: inBias.sliced(axis: 0, i * h..<(i + 1) * h).contiguous())
-        }
-        attention = EncoderSelfAttention(query: part(0), key: part(1), value: part(2),
+        let inProjection = Linear(weight: try w.tensor("attention.in_proj_weight", shape: [3 * h, h]),
+                                  bias: try w.float32("attention.in_proj_bias", shape: [3 * h]))
+        let part = splitFusedProjection(inProjection, parts: 3)
+        attention = EncoderSelfAttention(query: part[0], key: part[1], value: part[2],
                                          output: try w.linear("attention.out_proj", inputs: h, outputs: h), heads: heads)
         norm = try w.layerNorm("layernorm", dimension: h, eps: eps)
         mlp = EncoderMLP(fc1: try w.linear("mlp.fc1", inputs: h, outputs: intermediate),

@@ -27,21 +27,15 @@ public struct ViTConfig: VisionTransformerConfigurable {
 
 /// ViT (Dosovitskiy et al., "An Image is Worth 16x16 Words", 2020) as transformers' `ViTModel`:
 /// patch embedding + [CLS] + learned positions, pre-norm encoder, final LayerNorm, and a tanh pooler on [CLS].
-public struct ViTModel: ImageEncoder {
+public struct ViTModel: VisionTransformerEncoder {
     public let config: ViTConfig
-    let patchWeight: Tensor
-    let patchBias: Tensor
+    let patchEmbedding: PatchEmbedding
     let classToken: Tensor  // [1, 1, hidden]
     let positionEmbeddings: Tensor  // [1, patches + 1, hidden]
     let layers: [EncoderLayer]
     let finalNorm: LayerNorm
     let pooler: Linear?
     let poolerActivation: Activation
-
-    public var imageSize: ImageSize { ImageSize(height: config.imageSize, width: config.imageSize) }
-    public var numChannels: Int { config.numChannels }
-    public var patchSize: Int { config.patchSize }
-    public var hiddenSize: Int { config.hiddenSize }
 
     /// Loads from checkpoint names as `ViTModel` saves them (an optional `vit.` prefix is handled by the caller).
     public init(config: ViTConfig, weights w: WeightLoader) throws {
@@ -50,16 +44,11 @@ public struct ViTModel: ImageEncoder {
         let activation = try Activation(configValue: config.hiddenAct)
         let h = config.hiddenSize
         let e = w.scoped("embeddings")
-        patchWeight = try e.tensor("patch_embeddings.projection.weight",
-                                   shape: [h, config.numChannels, config.patchSize, config.patchSize]).converted(to: .float32)
-        patchBias = try e.float32("patch_embeddings.projection.bias", shape: [h])
+        patchEmbedding = try PatchEmbedding(weights: e, name: "patch_embeddings.projection", config: config.encoder, bias: true)
         classToken = try e.float32("cls_token", shape: [1, 1, h])
         positionEmbeddings = try e.float32("position_embeddings", shape: [1, g.patches + 1, h])
-        layers = try (0..<config.numHiddenLayers).map { i in
-            try EncoderLayer(weights: w.scoped("encoder.layer.\(i)"), names: .vit, hidden: h,
-                             intermediate: config.intermediateSize, heads: config.numAttentionHeads,
-                             activation: activation, eps: config.layerNormEps, qkvBias: config.qkvBias)
-        }
+        layers = try EncoderLayer.stack(weights: w.scoped("encoder.layer"), names: .vit, config: config.encoder,
+                                        activation: activation, qkvBias: config.qkvBias)
         finalNorm = try w.layerNorm("layernorm", dimension: h, eps: config.layerNormEps)
         pooler = w.contains("pooler.dense.weight")
             ? try w.linear("pooler.dense", inputs: h, outputs: config.poolerOutputSize ?? h) : nil
@@ -70,7 +59,7 @@ public struct ViTModel: ImageEncoder {
         try validate(pixelValues: pixelValues)
         let batch = pixelValues.shape[0]
         // Patches, then [CLS] in front, then learned absolute positions.
-        let patches = patchEmbeddings(pixelValues, weight: patchWeight, bias: patchBias, patchSize: config.patchSize)
+        let patches = patchEmbedding(pixelValues)
         let cls = classToken.expanded(to: [batch, 1, config.hiddenSize])
         let embeddings = concatenate([cls, patches], axis: 1) + positionEmbeddings
         let (encoded, states) = runEncoder(layers, embeddings, collect: outputHiddenStates)

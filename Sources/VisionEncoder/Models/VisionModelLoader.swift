@@ -3,11 +3,13 @@ import GenCore
 
 /// Builds an ``ImageEncoder`` from a Hugging Face model folder (`config.json` + `*.safetensors`).
 ///
-/// Accepts the vision-only classes (`ViTModel`, `CLIPVisionModel[WithProjection]`, `SiglipVisionModel`) and the
-/// dual-encoder checkpoints (`CLIPModel`, `SiglipModel`), whose image tower is taken with its `vision_config`.
+/// Accepts the vision-only classes (`ViTModel`, `CLIPVisionModel[WithProjection]`, `SiglipVisionModel`,
+/// `BlipVisionModel`) and the checkpoints that nest an image tower under `vision_config` (`CLIPModel`, `SiglipModel`,
+/// the BLIP models), whose tower is taken alone.
 public enum VisionModelLoader {
     /// `model_type` values this loader understands.
-    public static let supportedModelTypes = ["vit", "clip", "clip_vision_model", "siglip", "siglip_vision_model"]
+    public static let supportedModelTypes = ["vit", "clip", "clip_vision_model", "siglip", "siglip_vision_model", "blip",
+                                             "blip_vision_model"]
 
     /// Loads the image encoder in `directory`.
     public static func load(directory: String) throws -> any ImageEncoder {
@@ -30,6 +32,9 @@ public enum VisionModelLoader {
         case "siglip", "siglip_vision_model":
             let c = try config.decode(SiglipVisionConfig.self, nestedIn: config.modelType == "siglip" ? "vision_config" : nil)
             return try SiglipVisionModel(config: c, weights: towerLoader(weights, marker: "embeddings.patch_embedding.weight"))
+        case "blip", "blip_vision_model":
+            let c = try config.decode(BlipVisionConfig.self, nestedIn: config.modelType == "blip" ? "vision_config" : nil)
+            return try BlipVisionModel(config: c, weights: towerLoader(weights, marker: "embeddings.patch_embedding.weight"))
         default:
             throw VisionEncoderError.unsupportedArchitecture(modelType: config.modelType, supported: supportedModelTypes)
         }

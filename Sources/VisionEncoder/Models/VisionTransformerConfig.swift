@@ -65,6 +65,19 @@ public protocol VisionTransformerConfigurable: Decodable, Sendable {
     var encoder: VisionTransformerConfig { get set }
 }
 
+/// An image encoder built from a ViT-family config, which gives it its sizes.
+public protocol VisionTransformerEncoder: ImageEncoder {
+    associatedtype Config: VisionTransformerConfigurable
+    var config: Config { get }
+}
+
+extension VisionTransformerEncoder {
+    public var imageSize: ImageSize { ImageSize(height: config.imageSize, width: config.imageSize) }
+    public var numChannels: Int { config.numChannels }
+    public var patchSize: Int { config.patchSize }
+    public var hiddenSize: Int { config.hiddenSize }
+}
+
 extension VisionTransformerConfigurable {
     public subscript<T>(dynamicMember field: WritableKeyPath<VisionTransformerConfig, T>) -> T {
         get { encoder[keyPath: field] }
