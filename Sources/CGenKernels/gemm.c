@@ -234,6 +234,7 @@ typedef struct {
     const float *bias;  ///< linear only: added after the product
     float *C;
     long ldc;
+    gk_dot_rows_fn dot;  ///< W stored [N,K]: the kernel for its element type (and A's layout)
 } gk_small_ctx;
 
 enum { GK_DOT_BLOCK = 64, GK_AXPY_BLOCK = 4096 };
@@ -241,7 +242,7 @@ enum { GK_DOT_BLOCK = 64, GK_AXPY_BLOCK = 4096 };
 /// W stored [N,K] (op(B) = Wᵀ): each row of W is read once and dotted with all M rows of A.
 static void small_dot_task(void *vctx, long begin, long end) {
     gk_small_ctx *s = vctx;
-    gk_dot_rows_fn dot = s->B.type == GK_SRC_F32 ? s->t->dot_f32 : s->B.type == GK_SRC_F16 ? s->t->dot_f16 : s->t->dot_bf16;
+    gk_dot_rows_fn dot = s->dot;
     size_t esize = s->B.type == GK_SRC_F32 ? 4 : 2;
     float acc[GK_SMALL_M * GK_DOT_BLOCK];
     for (long j = begin; j < end; j += GK_DOT_BLOCK) {
@@ -281,12 +282,40 @@ static void small_axpy_task(void *vctx, long begin, long end) {
     free(acc);
 }
 
+/// The rows of A rearranged for dot_bf16_paired: each full block of 16 becomes its 8 even-indexed elements
+/// followed by its 8 odd-indexed ones; the tail (k % 16) stays in order. O(M*K), negligible next to W.
+static float *pair_rows(const float *a, long lda, long m, long k) {
+    float *p = alloc_floats(m * k);
+    if (!p) return NULL;
+    long k16 = k / 16 * 16;
+    for (long r = 0; r < m; r++) {
+        const float *src = a + r * lda;
+        float *dst = p + r * k;
+        for (long q = 0; q < k16; q += 16)
+            for (int i = 0; i < 8; i++) {
+                dst[q + i] = src[q + 2 * i];
+                dst[q + 8 + i] = src[q + 2 * i + 1];
+            }
+        for (long q = k16; q < k; q++) dst[q] = src[q];
+    }
+    return p;
+}
+
 static void gemm_small_m(gk_small_ctx *s) {
     int parallel = gk_get_num_threads() > 1 && s->N * s->K >= 64L * 1024;
     if (s->B.trans) {
         long grain = (16384 + s->K - 1) / s->K;   // about 64 KB of f32 weights per chunk
         grain = (grain + GK_DOT_BLOCK - 1) / GK_DOT_BLOCK * GK_DOT_BLOCK;
+        float *paired = NULL;
+        if (s->B.type == GK_SRC_BF16 && s->t->dot_bf16_paired && (paired = pair_rows(s->A, s->lda, s->M, s->K))) {
+            s->A = paired;
+            s->lda = s->K;
+            s->dot = s->t->dot_bf16_paired;
+        } else {
+            s->dot = s->B.type == GK_SRC_F32 ? s->t->dot_f32 : s->B.type == GK_SRC_F16 ? s->t->dot_f16 : s->t->dot_bf16;
+        }
         run(s->N, grain, parallel, small_dot_task, s);
+        free(paired);
     } else {
         // Two column ranges per thread: long contiguous runs of each row of B, yet spare chunks for the
         // threads that are running when others are descheduled.
@@ -319,7 +348,7 @@ void gk_sgemm(int transA, int transB, long M, long N, long K, float alpha,
             }
         }
         if (!transA || abuf) {
-            gk_small_ctx s = {t, M, N, K, a, la, opB, alpha, beta, NULL, C, ldc};
+            gk_small_ctx s = {t, M, N, K, a, la, opB, alpha, beta, NULL, C, ldc, NULL};
             gemm_small_m(&s);
             free(abuf);
             return;
@@ -340,7 +369,7 @@ static void linear(long M, long N, long K, const float *A, long lda, const void 
         return;
     }
     if (M <= GK_SMALL_M) {
-        gk_small_ctx s = {t, M, N, K, A, lda, opB, 1.0f, 0.0f, bias, C, ldc};
+        gk_small_ctx s = {t, M, N, K, A, lda, opB, 1.0f, 0.0f, bias, C, ldc, NULL};
         gemm_small_m(&s);
         return;
     }

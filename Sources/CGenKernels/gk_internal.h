@@ -28,6 +28,8 @@ typedef struct {
     long kc, mc, nc;     ///< cache blocks (mc multiple of mr, nc multiple of nr)
     gk_ukernel_fn ukernel;
     gk_dot_rows_fn dot_f32, dot_f16, dot_bf16;
+    /// bf16 W against rows of A stored paired (see gk_pair_rows); NULL where the ISA has no such kernel.
+    gk_dot_rows_fn dot_bf16_paired;
     gk_axpy_rows_fn axpy_rows;
     gk_cvt_from16_fn f16_to_f32, bf16_to_f32;
     gk_cvt_to16_fn f32_to_f16, f32_to_bf16;
@@ -44,6 +46,8 @@ extern const gk_kernel_table gk_table_avx512;
 void gk_avx2_dot_f32(long m, long nw, long k, const float *a, long lda, const void *w, long ldw, float *out, long ldo);
 void gk_avx2_dot_f16(long m, long nw, long k, const float *a, long lda, const void *w, long ldw, float *out, long ldo);
 void gk_avx2_dot_bf16(long m, long nw, long k, const float *a, long lda, const void *w, long ldw, float *out, long ldo);
+void gk_avx2_dot_bf16_paired(long m, long nw, long k, const float *a, long lda, const void *w, long ldw, float *out,
+                             long ldo);
 void gk_avx2_axpy_rows(long m, long n, long k, const float *a, long lda, const float *b, long ldb, float *acc);
 void gk_avx2_f16_to_f32(const uint16_t *src, float *dst, long n);
 void gk_avx2_f32_to_f16(const float *src, uint16_t *dst, long n);

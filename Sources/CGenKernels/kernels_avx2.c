@@ -107,6 +107,42 @@ GK_DOT_ROWS_FN(, gk_avx2_dot_f32, dot_block_f32, 4)
 GK_DOT_ROWS_FN(, gk_avx2_dot_f16, dot_block_f16, 2)
 GK_DOT_ROWS_FN(, gk_avx2_dot_bf16, dot_block_bf16, 2)
 
+/// bf16 weights against paired rows of A (gk_pair_rows: each 16-element block holds its 8 even elements, then
+/// its 8 odd ones). A 32-bit lane of 16 loaded weights holds an even weight in its low half and an odd one in its
+/// high half, so one AND gives the odd weights as floats and one byte shuffle the even ones: two cheap ops per 16
+/// weights instead of a widening and a shift per 8, which left the loop bound by those ops instead of memory.
+GK_INLINE void dot_block_bf16_paired(int J, long k, const float *a, const char *w, long ldw, float *out) {
+    const __m256i high = _mm256_set1_epi32((int)0xFFFF0000u);
+    const __m256i low_to_high = _mm256_setr_epi8(-1, -1, 0, 1, -1, -1, 4, 5, -1, -1, 8, 9, -1, -1, 12, 13,
+                                                 -1, -1, 0, 1, -1, -1, 4, 5, -1, -1, 8, 9, -1, -1, 12, 13);
+    __m256 even[4], odd[4];
+    for (int j = 0; j < J; j++) even[j] = odd[j] = _mm256_setzero_ps();
+    long q = 0;
+    for (; q + 16 <= k; q += 16) {
+        __m256 ae = _mm256_loadu_ps(a + q), ao = _mm256_loadu_ps(a + q + 8);
+        for (int j = 0; j < J; j++) {
+            __m256i wv = _mm256_loadu_si256((const __m256i *)(w + (j * ldw + q) * 2));
+            even[j] = _mm256_fmadd_ps(ae, _mm256_castsi256_ps(_mm256_shuffle_epi8(wv, low_to_high)), even[j]);
+            odd[j] = _mm256_fmadd_ps(ao, _mm256_castsi256_ps(_mm256_and_si256(wv, high)), odd[j]);
+        }
+    }
+    for (int j = 0; j < J; j++) {
+        float s = hsum(_mm256_add_ps(even[j], odd[j]));
+        for (long t = q; t < k; t++) s += a[t] * load1_bf16(w + j * ldw * 2, t);   // the tail is in order
+        out[j] = s;
+    }
+}
+
+void gk_avx2_dot_bf16_paired(long m, long nw, long k, const float *a, long lda, const void *wv, long ldw,
+                             float *out, long ldo) {
+    const char *w = wv;
+    long j = 0;
+    for (; j + 4 <= nw; j += 4)   // four rows of W (L1-resident) serve every row of A
+        for (long r = 0; r < m; r++) dot_block_bf16_paired(4, k, a + r * lda, w + j * ldw * 2, ldw, out + r * ldo + j);
+    for (; j < nw; j++)
+        for (long r = 0; r < m; r++) dot_block_bf16_paired(1, k, a + r * lda, w + j * ldw * 2, ldw, out + r * ldo + j);
+}
+
 /// acc[r, :] = Σ_q A[r, q] · B[q, :], eight rows of B per pass so each accumulator load/store serves 8 FMAs.
 void gk_avx2_axpy_rows(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
                        float *acc) {
@@ -184,6 +220,7 @@ const gk_kernel_table gk_table_avx2 = {
     .mr = MR, .nr = NR, .kc = 256, .mc = 144, .nc = 4080,
     .ukernel = ukernel_avx2,
     .dot_f32 = gk_avx2_dot_f32, .dot_f16 = gk_avx2_dot_f16, .dot_bf16 = gk_avx2_dot_bf16,
+    .dot_bf16_paired = gk_avx2_dot_bf16_paired,
     .axpy_rows = gk_avx2_axpy_rows,
     .f16_to_f32 = gk_avx2_f16_to_f32, .bf16_to_f32 = gk_avx2_bf16_to_f32,
     .f32_to_f16 = gk_avx2_f32_to_f16, .f32_to_bf16 = gk_avx2_f32_to_bf16,
