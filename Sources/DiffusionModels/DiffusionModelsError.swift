@@ -23,6 +23,10 @@ public enum DiffusionModelsError: Error, Equatable, Sendable {
     case invalidModelConfig(field: String, reason: String)
     /// An input passed to a model has the wrong shape or values.
     case invalidModelInput(String)
+    /// A pipeline folder lacks a file or folder it needs (`model_index.json`, `unet/`, `scheduler/scheduler_config.json`, …).
+    case missingPipelineFile(path: String)
+    /// A generation request cannot be run as given (size, step count, strength, latents, prompt).
+    case invalidPipelineArgument(String)
 }
 
 extension DiffusionModelsError: LocalizedError {
@@ -40,6 +44,8 @@ extension DiffusionModelsError: LocalizedError {
             "model config field '\(field)': '\(value)' is not supported; supported: \(supported.joined(separator: ", "))"
         case let .invalidModelConfig(field, reason): "model config field '\(field)': \(reason)"
         case let .invalidModelInput(message): message
+        case let .missingPipelineFile(path): "\(path) is missing: a diffusers pipeline folder needs it"
+        case let .invalidPipelineArgument(message): message
         }
     }
 }
