@@ -15,7 +15,8 @@ Tests/DiffusionModelsTests/Fixtures/UNetCondition/<case>/:
   dual_cross_attention/  config.json only: a feature we reject with a typed error.
 
 Inputs: sample.npy [2, 4, H, W] and encoder_hidden_states.npy [2, S, D] (batch 2, as classifier-free guidance
-runs), and for each timestep t in TIMESTEPS expected_t<t>.npy (expected_t<t>_fp16.npy, _bf16.npy for the variants).
+runs), and for each timestep t in TIMESTEPS expected_t<t>.npy (expected_t<t>_fp16.npy, _bf16.npy for the variants);
+sd1 also has sample_odd.npy [2, 4, 10, 14] (not a multiple of the downsampling) and expected_odd_t981.npy.
 Every parameter is perturbed from diffusers' initialisation (norm scales away from 1, biases away from 0) so that
 a mix-up of any two tensors changes the output.
 
@@ -72,7 +73,7 @@ def tag(t):
     return str(t).replace(".", "p")
 
 
-def write_case(name, config, latent_hw, sequence, seed, variants=()):
+def write_case(name, config, latent_hw, sequence, seed, variants=(), odd_hw=None):
     out = os.path.join(ROOT, name)
     shutil.rmtree(out, ignore_errors=True)
     torch.manual_seed(seed)
@@ -87,6 +88,14 @@ def write_case(name, config, latent_hw, sequence, seed, variants=()):
     np.save(os.path.join(out, "encoder_hidden_states.npy"), states.numpy())
     for t, y in run(model, sample, states).items():
         np.save(os.path.join(out, f"expected_t{tag(t)}.npy"), y)
+
+    if odd_hw:
+        # Latents whose size is not a multiple of the total downsampling: the upsamplers resize to the skips.
+        odd = torch.randn((2, config["in_channels"], *odd_hw), generator=g)
+        np.save(os.path.join(out, "sample_odd.npy"), odd.numpy())
+        with torch.no_grad():
+            y = model(odd, TIMESTEPS[0], encoder_hidden_states=states).sample.numpy()
+        np.save(os.path.join(out, f"expected_odd_t{tag(TIMESTEPS[0])}.npy"), y)
 
     for variant, dtype in variants:
         # The variant file holds the rounded weights; the reference runs them in float32.
@@ -110,7 +119,8 @@ def write_unsupported(name, config):
 
 def main():
     torch.set_num_threads(1)
-    write_case("sd1", SD1, (16, 16), 7, seed=0, variants=[("fp16", torch.float16), ("bf16", torch.bfloat16)])
+    write_case("sd1", SD1, (16, 16), 7, seed=0, variants=[("fp16", torch.float16), ("bf16", torch.bfloat16)],
+               odd_hw=(10, 14))
     write_case("sd2", SD2, (16, 8), 5, seed=10)
     write_unsupported("dual_cross_attention", dict(SD1, dual_cross_attention=True))
     total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(ROOT) for f in fs)
