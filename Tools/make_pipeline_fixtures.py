@@ -58,6 +58,13 @@ def half_rounded(model):
     return model.eval()
 
 
+def saved_scheduler(cls, folder):
+    """`cls.from_config` of the scheduler config as saved in `folder`: a config built in memory marks the fields left
+    at their defaults, and from_config drops those (PNDM's "leading" spacing would become Euler's "linspace"), unlike
+    the same config read back from scheduler_config.json, which is what users of a saved folder get."""
+    return cls.from_config(cls.load_config(os.path.join(folder, "scheduler")))
+
+
 def save_image(name, image):
     np.save(os.path.join(OUT, name + ".npy"), np.ascontiguousarray(np.asarray(image, dtype=np.float32)))
 
@@ -76,10 +83,11 @@ def make_ddpm():
     pipe.save_pretrained(d, safe_serialization=True)
     unet.float()
     runs = {}
+    pipe = DDPMPipeline.from_pretrained(d, torch_dtype=torch.float32)
     image = pipe(generator=torch.Generator().manual_seed(3), num_inference_steps=5, output_type="np").images
     save_image("ddpm_5_steps", image)
     runs["ddpm_5_steps"] = dict(folder="ddpm", steps=5, seed=3)
-    ddim = DDIMPipeline(unet=unet, scheduler=DDIMScheduler.from_config(scheduler.config))
+    ddim = DDIMPipeline.from_pretrained(d, torch_dtype=torch.float32)
     image = ddim(generator=torch.Generator().manual_seed(4), num_inference_steps=4, eta=0.0, output_type="np").images
     save_image("ddim_4_steps", image)
     runs["ddim_4_steps"] = dict(folder="ddpm", steps=4, seed=4, scheduler="DDIMScheduler")
@@ -131,24 +139,26 @@ def make_sd():
     shutil.rmtree(tok_dir)
     shutil.copytree(TOKENIZER, tok_dir)
 
+    # Every run loads the saved folder, as a user of it would (float32 compute on the float16 weights).
     runs = {}
     prompt = "a photo of an astronaut riding a horse on the moon"
 
-    def run(name, scheduler_cls=None, **kw):
-        p = pipe if scheduler_cls is None else StableDiffusionPipeline(
-            vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet,
-            scheduler=scheduler_cls.from_config(scheduler.config), safety_checker=None, feature_extractor=None,
-            requires_safety_checker=False)
+    def run(name, scheduler_cls=None, pipeline_cls=StableDiffusionPipeline, **kw):
+        p = pipeline_cls.from_pretrained(d, torch_dtype=torch.float32, safety_checker=None)
+        p.set_progress_bar_config(disable=True)
+        if scheduler_cls is not None:
+            p.scheduler = saved_scheduler(scheduler_cls, d)
         args = dict(kw)
         seed = args.pop("seed")
-        latents = args.pop("latents", None)
-        image = p(generator=torch.Generator().manual_seed(seed), output_type="np", latents=latents, **args).images
+        image = p(generator=torch.Generator().manual_seed(seed), output_type="np", **args).images
         save_image(name, image)
-        entry = dict(folder="sd", seed=seed, **{k: v for k, v in args.items()})
+        entry = dict(folder="sd", seed=seed, **{k: v for k, v in args.items() if k not in ("latents", "image")})
         if scheduler_cls is not None:
             entry["scheduler"] = scheduler_cls.__name__
-        if latents is not None:
+        if "latents" in args:
             entry["latents"] = "given_latents.npy"
+        if "image" in args:
+            entry["init_image"] = "init_image.png"
         runs[name] = entry
 
     run("sd_pndm_cfg_negative", prompt=prompt, negative_prompt="blurry, low quality", num_inference_steps=4,
@@ -162,20 +172,13 @@ def make_sd():
     run("sd_dpm_given_latents", DPMSolverMultistepScheduler, prompt="castle at sunset", num_inference_steps=4,
         guidance_scale=3.0, height=16, width=16, seed=5, latents=latents)
 
-    # img2img: same components, the init image of 24 x 16 pixels.
+    # img2img: the same folder, an init image of 24 x 16 pixels.
     rng = np.random.default_rng(5)
     pixels = (rng.random((16, 24, 3)) * 255).astype(np.uint8)
     Image.fromarray(pixels).save(os.path.join(OUT, "init_image.png"))
     init = Image.open(os.path.join(OUT, "init_image.png")).convert("RGB")
-    img2img = StableDiffusionImg2ImgPipeline(vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet,
-                                             scheduler=DDIMScheduler.from_config(scheduler.config), safety_checker=None,
-                                             feature_extractor=None, requires_safety_checker=False)
-    image = img2img(prompt=prompt, negative_prompt="blurry", image=init, strength=0.6, num_inference_steps=5,
-                    guidance_scale=6.0, generator=torch.Generator().manual_seed(11), output_type="np").images
-    save_image("sd_img2img_ddim", image)
-    runs["sd_img2img_ddim"] = dict(folder="sd", seed=11, prompt=prompt, negative_prompt="blurry", strength=0.6,
-                                   num_inference_steps=5, guidance_scale=6.0, scheduler="DDIMScheduler",
-                                   init_image="init_image.png")
+    run("sd_img2img_ddim", DDIMScheduler, pipeline_cls=StableDiffusionImg2ImgPipeline, prompt=prompt,
+        negative_prompt="blurry", image=init, strength=0.6, num_inference_steps=5, guidance_scale=6.0, seed=11)
     return runs
 
 

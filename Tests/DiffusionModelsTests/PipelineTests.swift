@@ -106,3 +106,69 @@ struct UnconditionalPipelineTests {
         }
     }
 }
+
+@Suite("Stable Diffusion pipeline against diffusers")
+struct StableDiffusionPipelineTests {
+    static func request(_ run: PipelineFixtures.Run) throws -> StableDiffusionRequest {
+        var request = StableDiffusionRequest(prompt: try #require(run.prompt))
+        request.negativePrompt = run.negativePrompt
+        request.steps = try #require(run.numInferenceSteps)
+        request.guidanceScale = try #require(run.guidanceScale)
+        request.seed = run.seed
+        request.width = run.width
+        request.height = run.height
+        if let latents = run.latents { request.latents = try NumpyArray.read(contentsOf: PipelineFixtures.url(latents).path) }
+        if let image = run.initImage { request.initImage = try Image(contentsOfFile: PipelineFixtures.url(image).path) }
+        if let strength = run.strength { request.strength = strength }
+        return request
+    }
+
+    /// Reference: diffusers' StableDiffusionPipeline / StableDiffusionImg2ImgPipeline on the same folder, prompts
+    /// and seeds (PNDM with guidance and a negative prompt, Euler without guidance, Euler ancestral, DPM++ from
+    /// given latents, DDIM image-to-image at strength 0.6); final image in 0…1, max abs difference ≤ 2e-3.
+    @Test("images match diffusers", arguments: [
+        "sd_pndm_cfg_negative", "sd_euler_no_cfg", "sd_euler_ancestral_cfg", "sd_dpm_given_latents", "sd_img2img_ddim",
+    ])
+    func matchesReference(name: String) throws {
+        let run = try PipelineFixtures.run(name)
+        let pipeline = try StableDiffusionPipeline(directory: PipelineFixtures.url(run.folder), schedulerClassName: run.scheduler)
+        var steps = 0
+        let output = try pipeline.generate(Self.request(run)) { step in
+            steps += 1
+            return true
+        }
+        #expect(steps > 0)
+        let expected = try PipelineFixtures.expectedPixels(name)
+        #expect(output.pixels.shape == expected.shape)
+        let diff = maxAbsDifference(output.pixels, expected)
+        #expect(diff <= 2e-3, "\(name): max abs difference \(diff)")
+    }
+
+    @Test("clip skip 0 equals the last layer; bad sizes, latents and strengths are typed errors")
+    func argumentChecks() throws {
+        let pipeline = try StableDiffusionPipeline(directory: PipelineFixtures.url("sd"))
+        var request = StableDiffusionRequest(prompt: "a cat")
+        let plain = try pipeline.promptEmbeddings(request, guided: false)
+        request.clipSkip = 0
+        #expect(maxAbsDifference(try pipeline.promptEmbeddings(request, guided: false), plain) < 1e-6)
+        request.clipSkip = 1
+        #expect(maxAbsDifference(try pipeline.promptEmbeddings(request, guided: false), plain) > 1e-3)
+        request.clipSkip = nil
+        request.steps = 1
+        request.width = 20
+        #expect(throws: DiffusionModelsError.self) { try pipeline.generate(request) }
+        request.width = 16
+        request.latents = Tensor(shape: [1, 4, 4, 4], values: [Float](repeating: 0, count: 64))
+        #expect(throws: DiffusionModelsError.self) { try pipeline.generate(request) }
+        request.latents = nil
+        request.initImage = try Image(width: 12, height: 10, channels: 3, pixels: [UInt8](repeating: 9, count: 360))
+        #expect(throws: DiffusionModelsError.self) { try pipeline.generate(request) }
+        request.initImage = try Image(width: 16, height: 16, channels: 3, pixels: [UInt8](repeating: 9, count: 768))
+        request.strength = 1.5
+        #expect(throws: DiffusionModelsError.self) { try pipeline.generate(request) }
+        request.strength = 0.1
+        #expect(throws: DiffusionModelsError.self) { try pipeline.generate(request) }
+        request.steps = 0
+        #expect(throws: DiffusionModelsError.self) { try pipeline.generate(request) }
+    }
+}
