@@ -71,15 +71,15 @@ public struct StableDiffusionPipeline: Sendable {
 
     /// Runs `request`: text-to-image, or image-to-image when it has an ``StableDiffusionRequest/initImage``.
     public func generate(_ request: StableDiffusionRequest, onStep: DiffusionStepHandler? = nil) throws -> DiffusionOutput {
+        guard request.steps > 0 else {
+            throw DiffusionModelsError.invalidPipelineArgument("the step count must be positive, got \(request.steps)")
+        }
         let guided = request.guidanceScale > 1 && unet.config.timeCondProjDim == nil
         let context = try promptEmbeddings(request, guided: guided)
         var scheduler = self.scheduler
         if var ddim = scheduler as? DDIMScheduler {
             ddim.eta = request.eta
             scheduler = ddim
-        }
-        guard request.steps > 0 else {
-            throw DiffusionModelsError.invalidPipelineArgument("the step count must be positive, got \(request.steps)")
         }
         try scheduler.setTimesteps(request.steps)
         var generator = TorchGenerator(seed: request.seed)
