@@ -53,6 +53,10 @@ let package = Package(
             name: "generate",
             dependencies: ["GenCore", "TextModels", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/generate"),
+        .executableTarget(
+            name: "diffuse",
+            dependencies: ["DiffusionModels", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/diffuse"),
 
         // MARK: Tests
         .testTarget(name: "GenCoreTests", dependencies: ["GenCore"], resources: [.copy("Fixtures")]),

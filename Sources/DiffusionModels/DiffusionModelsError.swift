@@ -15,6 +15,18 @@ public enum DiffusionModelsError: Error, Equatable, Sendable {
     case invalidSchedulerArgument(String)
     /// A scheduler method was called before `setTimesteps(_:)`.
     case timestepsNotSet(scheduler: String)
+    /// A model `config.json` names a `_class_name` this loader does not build.
+    case unsupportedModel(className: String, supported: [String])
+    /// A model configuration field names a block type or mode we do not implement.
+    case unsupportedConfigValue(field: String, value: String, supported: [String])
+    /// A model configuration field is missing, inconsistent with another or out of range.
+    case invalidModelConfig(field: String, reason: String)
+    /// An input passed to a model has the wrong shape or values.
+    case invalidModelInput(String)
+    /// A pipeline folder lacks a file or folder it needs (`model_index.json`, `unet/`, `scheduler/scheduler_config.json`, …).
+    case missingPipelineFile(path: String)
+    /// A generation request cannot be run as given (size, step count, strength, latents, prompt).
+    case invalidPipelineArgument(String)
 }
 
 extension DiffusionModelsError: LocalizedError {
@@ -26,6 +38,14 @@ extension DiffusionModelsError: LocalizedError {
         case let .invalidSchedulerConfig(field, reason): "scheduler config field '\(field)': \(reason)"
         case let .invalidSchedulerArgument(message): message
         case let .timestepsNotSet(scheduler): "\(scheduler): call setTimesteps(_:) before stepping or adding noise"
+        case let .unsupportedModel(className, supported):
+            "model class '\(className)' is not supported here; supported classes: \(supported.joined(separator: ", "))"
+        case let .unsupportedConfigValue(field, value, supported):
+            "model config field '\(field)': '\(value)' is not supported; supported: \(supported.joined(separator: ", "))"
+        case let .invalidModelConfig(field, reason): "model config field '\(field)': \(reason)"
+        case let .invalidModelInput(message): message
+        case let .missingPipelineFile(path): "\(path) is missing: a diffusers pipeline folder needs it"
+        case let .invalidPipelineArgument(message): message
         }
     }
 }

@@ -23,6 +23,8 @@ public enum TextModelsError: Error, Equatable, Sendable {
     case contextOverflow(needed: Int, available: Int)
     /// A generation setting (temperature, top-p, …) is outside its valid range.
     case invalidGenerationParameter(name: String, reason: String)
+    /// Input handed to a model's forward pass does not fit it (ragged batch, empty input).
+    case invalidModelInput(String)
 }
 
 extension TextModelsError: LocalizedError {
@@ -38,6 +40,7 @@ extension TextModelsError: LocalizedError {
         case let .contextOverflow(needed, available):
             "\(needed) positions are needed but only \(available) fit in the context; shorten the prompt or lower max new tokens"
         case let .invalidGenerationParameter(name, reason): "generation parameter \(name): \(reason)"
+        case let .invalidModelInput(message): message
         }
     }
 }

@@ -42,6 +42,13 @@ public struct Tokenizer: Sendable {
 
     /// Parses the contents of a `tokenizer.json`; `source` names it in error messages.
     public init(json data: Data, source: String = "tokenizer.json") throws(TextModelsError) {
+        try self.init(json: data, source: source, registering: [])
+    }
+
+    /// As ``init(json:source:)``, then registers `extra` tokens whose content the file does not already list,
+    /// as transformers does with the special tokens named in `tokenizer_config.json`. An `id` below zero means
+    /// "the vocabulary's id for the content, or the next free id".
+    init(json data: Data, source: String, registering extra: [AddedToken]) throws(TextModelsError) {
         let reader = ConfigReader(source: source)
         let root: JSONValue
         let document = [UInt8](data)
@@ -97,6 +104,18 @@ public struct Tokenizer: Sendable {
                     special: special))
             }
         }
+        var nextID = max(model.vocabularySize, (added.map(\.id).max() ?? -1) + 1)
+        for var token in extra where !added.contains(where: { $0.content == token.content }) {
+            if token.id < 0 {
+                if let id = model.id(for: Array(token.content.unicodeScalars)) {
+                    token.id = id
+                } else {
+                    token.id = nextID
+                    nextID += 1
+                }
+            }
+            added.append(token)
+        }
         addedTokens = added
         var byID: [Int: AddedToken] = [:], byContent: [[Unicode.Scalar]: Int] = [:], strings: [Int: String] = [:]
         var extra = 0
@@ -134,6 +153,16 @@ public struct Tokenizer: Sendable {
             }
         }
         return postProcessor?.process(ids, addSpecialTokens: addSpecialTokens) ?? ids
+    }
+
+    /// Token ids for `text` cut to at most `maxLength` tokens, as `tokenizer(text, truncation=True,
+    /// max_length=maxLength)` does: the text's own tokens are cut from the end first, so that the special tokens
+    /// the post-processor adds (BOS/EOS) are kept.
+    public func encode(_ text: String, addSpecialTokens: Bool = true, maxLength: Int) -> [Int] {
+        let content = encode(text, addSpecialTokens: false)
+        let added = addSpecialTokens ? (postProcessor?.process([], addSpecialTokens: true).count ?? 0) : 0
+        let kept = Array(content.prefix(max(0, maxLength - added)))
+        return postProcessor?.process(kept, addSpecialTokens: addSpecialTokens) ?? kept
     }
 
     /// The pieces the model sees (added tokens already resolved to ids).
