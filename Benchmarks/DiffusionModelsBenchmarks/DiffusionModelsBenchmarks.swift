@@ -17,4 +17,5 @@ let benchmarks: @Sendable () -> Void = {
     ThreadPool.threadCount = 2
 
     registerSchedulerBenchmarks()
+    registerUNetBenchmarks()
 }
