@@ -17,5 +17,6 @@ let benchmarks: @Sendable () -> Void = {
     ThreadPool.threadCount = 2
 
     registerSchedulerBenchmarks()
+    registerVAEBenchmarks()
     registerUNetBenchmarks()
 }

@@ -5,7 +5,55 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { GK_SRC_F32 = 0, GK_SRC_F16 = 1, GK_SRC_BF16 = 2 };
+enum { GK_SRC_F32 = 0, GK_SRC_F16 = 1, GK_SRC_BF16 = 2, GK_SRC_PATCHES = 3 };
+
+/// A convolution's input seen as the im2col matrix [channels·kh·kw, out_h·out_w] without building it
+/// (operand type GK_SRC_PATCHES, `p` points here): element (k, j) is pixel (c, iy, ix) of x [channels, h, w]
+/// with c, ki, kj from k and oy, ox from j, or zero in the padding.
+typedef struct {
+    const float *x;
+    long h, w, kh, kw, sh, sw, ph, pw, dh, dw, out_w;
+} gk_patches;
+
+static inline float patch_element(const gk_patches *g, long k, long j) {
+    long kj = k % g->kw, ki = k / g->kw % g->kh, c = k / (g->kw * g->kh);
+    long iy = j / g->out_w * g->sh - g->ph + ki * g->dh, ix = j % g->out_w * g->sw - g->pw + kj * g->dw;
+    return iy >= 0 && iy < g->h && ix >= 0 && ix < g->w ? g->x[(c * g->h + iy) * g->w + ix] : 0.0f;
+}
+
+/// Packs rows pc..pc+kc of the patch matrix for panels p0..p1 (NR columns each, from column jc): the im2col
+/// gather done straight into the cache-sized packed panel, on the pool, instead of into a full unfolded copy.
+static void pack_patches(const gk_patches *g, float *bpack, long nr, long kc, long pc, long jc, long N,
+                         long p0, long p1) {
+    long j_begin = jc + p0 * nr, j_end = jc + p1 * nr < N ? jc + p1 * nr : N;
+    for (long k = 0; k < kc; k++) {
+        long kk = pc + k;
+        long kj = kk % g->kw, ki = kk / g->kw % g->kh, c = kk / (g->kw * g->kh);
+        const float *plane = g->x + c * g->h * g->w;
+        long oy = j_begin / g->out_w, ox = j_begin % g->out_w;
+        for (long j = j_begin; j < j_end;) {
+            // One output row at a time: iy is fixed and ix steps by the stride.
+            long iy = oy * g->sh - g->ph + ki * g->dh;
+            long run_end = j + (g->out_w - ox) < j_end ? j + (g->out_w - ox) : j_end;
+            int row_inside = iy >= 0 && iy < g->h;
+            const float *row = plane + (row_inside ? iy : 0) * g->w;
+            long ix = ox * g->sw - g->pw + kj * g->dw;
+            long col = (j - jc) % nr;
+            float *dst = bpack + (j - jc) / nr * nr * kc + k * nr;
+            for (; j < run_end; j++, ix += g->sw) {
+                dst[col] = row_inside && ix >= 0 && ix < g->w ? row[ix] : 0.0f;
+                if (++col == nr) { col = 0; dst += nr * kc; }
+            }
+            oy++;
+            ox = 0;
+        }
+        // Columns past N in the last panel are zero.
+        for (long j = j_end; j < jc + p1 * nr; j++) {
+            long p = (j - jc) / nr, col = (j - jc) % nr;
+            bpack[p * nr * kc + k * nr + col] = 0.0f;
+        }
+    }
+}
 enum { GK_SMALL_M = 4, GK_PACK_GROUP = 8 };
 /// Below this many multiply-adds the pool's dispatch costs more than it saves.
 #define GK_PARALLEL_MIN_FMAS (96L * 96L * 96L)
@@ -92,6 +140,10 @@ static void pack_b_task(void *vctx, long begin, long end) {
     gk_gemm_ctx *g = vctx;
     const long nr = g->t->nr, kc = g->kc, pc = g->pc, ldb = g->B.ld;
     float tmp[512];
+    if (g->B.type == GK_SRC_PATCHES) {
+        pack_patches(g->B.p, g->bpack, nr, kc, pc, g->jc, g->N, begin, end);
+        return;
+    }
     if (!g->B.trans) {
         // Row by row over a group of panels: each row of B is read as one contiguous run; walking a single
         // panel down K would touch a new page every row.
@@ -187,7 +239,8 @@ static void gemm_packed(const gk_kernel_table *t, gk_operand A, gk_operand B, lo
                     float a = A.trans ? ((const float *)A.p)[k * A.ld + i] : ((const float *)A.p)[i * A.ld + k];
                     float b;
                     long bi = B.trans ? j * B.ld + k : k * B.ld + j;
-                    if (B.type == GK_SRC_F32) b = ((const float *)B.p)[bi];
+                    if (B.type == GK_SRC_PATCHES) b = patch_element(B.p, k, j);
+                    else if (B.type == GK_SRC_F32) b = ((const float *)B.p)[bi];
                     else if (B.type == GK_SRC_F16) b = gk_f16_to_f32_scalar(((const uint16_t *)B.p)[bi]);
                     else b = gk_bf16_to_f32_scalar(((const uint16_t *)B.p)[bi]);
                     s += (double)a * b;
@@ -220,6 +273,20 @@ static void gemm_packed(const gk_kernel_table *t, gk_operand A, gk_operand B, lo
     }
     free(g.apack);
     free(g.bpack);
+}
+
+// MARK: Convolution
+
+void gk_conv2d_f32(long M, const float *W, long ldw, const float *x, long channels, long h, long w, long kh, long kw,
+                   long stride_h, long stride_w, long pad_h, long pad_w, long dil_h, long dil_w, long out_h, long out_w,
+                   float *C, long ldc) {
+    long N = out_h * out_w, K = channels * kh * kw;
+    if (M <= 0 || N <= 0) return;
+    if (K <= 0) { scale_c(C, ldc, M, N, 0.0f); return; }
+    gk_patches patches = {x, h, w, kh, kw, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, out_w};
+    gk_operand opA = {W, ldw, 0, GK_SRC_F32};
+    gk_operand opB = {&patches, 0, 0, GK_SRC_PATCHES};
+    gemm_packed(gk_table(), opA, opB, M, N, K, 1.0f, 0.0f, C, ldc);
 }
 
 // MARK: Small M (matrix-vector)

@@ -24,6 +24,13 @@ void gk_linear_bf16w(long M, long N, long K, const float *A, long lda,
 void gk_linear_f32w(long M, long N, long K, const float *A, long lda,
                     const float *W, long ldw, const float *bias, float *C, long ldc);
 
+/// 2-D convolution of one image as an implicit GEMM: C[M, out_h·out_w] = W[M, channels·kh·kw] · patches(x), where
+/// x is [channels, h, w] and patches(x) its im2col matrix (zero padding), gathered straight into the GEMM's packed
+/// panels rather than unfolded in memory. C is overwritten. Multithreaded on the pool.
+void gk_conv2d_f32(long M, const float *W, long ldw, const float *x, long channels, long h, long w, long kh, long kw,
+                   long stride_h, long stride_w, long pad_h, long pad_w, long dil_h, long dil_w, long out_h, long out_w,
+                   float *C, long ldc);
+
 #ifdef __cplusplus
 }
 #endif

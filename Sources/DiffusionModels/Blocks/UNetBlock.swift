@@ -23,13 +23,14 @@ protocol UNetMidBlock: Sendable {
 }
 
 /// The self-attention that diffusers' `AttnDownBlock2D`, `AttnUpBlock2D` and `UNetMidBlock2D` put after a resnet:
-/// heads of `attentionHeadDim` channels over the pixels, group norm, q/k/v biases, residual.
+/// ⌊channels / attentionHeadDim⌋ heads of `attentionHeadDim` channels over the pixels (so the projections may be
+/// narrower than the block when the division is not exact, as in diffusers), group norm, q/k/v biases, residual.
 func spatialSelfAttention(
     weights: WeightLoader, channels: Int, attentionHeadDim: Int, groups: Int?, options: ResnetOptions
 ) throws -> Attention {
-    guard attentionHeadDim > 0, channels % attentionHeadDim == 0 else {
+    guard attentionHeadDim > 0, channels >= attentionHeadDim else {
         throw DiffusionModelsError.invalidModelConfig(
-            field: "attention_head_dim", reason: "\(channels) channels do not split into heads of \(attentionHeadDim)")
+            field: "attention_head_dim", reason: "\(attentionHeadDim) leaves no attention head in \(channels) channels")
     }
     return try Attention(
         weights: weights, queryDim: channels, heads: channels / attentionHeadDim, dimHead: attentionHeadDim, bias: true,

@@ -1,21 +1,12 @@
 import CGenKernels
 
 /// 2-D convolution, `torch.nn.functional.conv2d`: x [N, C, H, W] float32, weight [O, C/groups, kh, kw] (any float
-/// dtype, converted once), bias [O]. Computed per image and group as weight · im2col(x) with GEMM; 1×1
-/// convolutions with unit stride and no padding skip the unfold and multiply the input directly.
+/// dtype, converted once), bias [O]. Computed per image and group as weight · patches(x) with GEMM, the patches
+/// (im2col) gathered straight into the GEMM's packed panels; 1×1 convolutions with unit stride and no padding
+/// multiply the input directly.
 public func conv2d(
     _ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
     dilation: (Int, Int) = (1, 1), groups: Int = 1
-) -> Tensor {
-    conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups,
-           im2colBudget: 8 << 20)
-}
-
-/// conv2d with the size of one band of unfolded patches in floats (32 MiB by default: large enough for GEMM
-/// efficiency, small enough for big images). Tests pass tiny budgets to exercise the banding.
-func conv2d(
-    _ x: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int),
-    groups: Int, im2colBudget: Int
 ) -> Tensor {
     precondition(x.dtype == .float32 && x.rank == 4 && weight.rank == 4, "conv2d needs x [N, C, H, W] float32 and weight [O, I, kh, kw], got \(x), \(weight)")
     let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
@@ -31,9 +22,6 @@ func conv2d(
     let src = x.contiguous(), wt = weight.contiguousFloat32, b = bias?.contiguousFloat32
     let out = Tensor(uninitialized: [n, o, oh, ow])
     let direct = kh == 1 && kw == 1 && stride == (1, 1) && padding == (0, 0)
-    // The unfolded patches are built one band of output rows at a time so the buffer stays bounded for large images.
-    let bandRows = max(1, min(oh, im2colBudget / max(patch * ow, 1)))
-    var col = [Float](repeating: 0, count: direct ? 0 : patch * bandRows * ow)
     withExtendedLifetime((src, wt, b)) {
         let y = out.mutableFloatBase
         for image in 0..<n {
@@ -43,16 +31,9 @@ func conv2d(
                 let filters = wt.floatBase + g * og * patch
                 if direct {
                     gk_sgemm(0, 0, og, plane, patch, 1, filters, patch, input, plane, 0, output, plane)
-                    continue
-                }
-                col.withUnsafeMutableBufferPointer { buffer in
-                    guard let cols = buffer.baseAddress else { return }
-                    for firstRow in Swift.stride(from: 0, to: oh, by: bandRows) {
-                        let rows = min(bandRows, oh - firstRow), width = rows * ow
-                        gk_im2col_f32(input, cg, h, w, kh, kw, stride.0, stride.1, padding.0, padding.1,
-                                      dilation.0, dilation.1, firstRow, rows, ow, cols)
-                        gk_sgemm(0, 0, og, width, patch, 1, filters, patch, cols, width, 0, output + firstRow * ow, plane)
-                    }
+                } else {
+                    gk_conv2d_f32(og, filters, patch, input, cg, h, w, kh, kw, stride.0, stride.1, padding.0, padding.1,
+                                  dilation.0, dilation.1, oh, ow, output, plane)
                 }
             }
         }
