@@ -17,12 +17,8 @@ struct DownBlock2D: UNetDownBlock {
             try ResnetBlock2D(weights: w.scoped("resnets.\(i)"), inChannels: i == 0 ? inChannels : outChannels,
                               outChannels: outChannels, options: options)
         }
-        attentions = try attentionHeadDim.map { headDim in
-            try (0..<numLayers).map { i in
-                try spatialSelfAttention(weights: w.scoped("attentions.\(i)"), channels: outChannels,
-                                         attentionHeadDim: headDim, groups: options.groups, options: options)
-            }
-        } ?? []
+        attentions = try spatialSelfAttentions(weights: w, count: numLayers, channels: outChannels,
+                                               attentionHeadDim: attentionHeadDim, options: options)
         downsampler = addDownsample
             ? try Downsample2D(weights: w.scoped("downsamplers.0"), channels: outChannels, useConv: true,
                                padding: downsamplePadding)

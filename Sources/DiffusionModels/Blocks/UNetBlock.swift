@@ -22,6 +22,18 @@ protocol UNetMidBlock: Sendable {
     func callAsFunction(_ x: Tensor, temb: Tensor?, encoderHiddenStates: Tensor?) -> Tensor
 }
 
+/// `count` self-attentions (`attentions.0`, …) for the resnets of an `Attn…Block2D`, or none when
+/// `attentionHeadDim` is nil (the plain block).
+func spatialSelfAttentions(
+    weights w: WeightLoader, count: Int, channels: Int, attentionHeadDim: Int?, options: ResnetOptions
+) throws -> [Attention] {
+    guard let attentionHeadDim else { return [] }
+    return try (0..<count).map { i in
+        try spatialSelfAttention(weights: w.scoped("attentions.\(i)"), channels: channels,
+                                 attentionHeadDim: attentionHeadDim, groups: options.groups, options: options)
+    }
+}
+
 /// The self-attention that diffusers' `AttnDownBlock2D`, `AttnUpBlock2D` and `UNetMidBlock2D` put after a resnet:
 /// ⌊channels / attentionHeadDim⌋ heads of `attentionHeadDim` channels over the pixels (so the projections may be
 /// narrower than the block when the division is not exact, as in diffusers), group norm, q/k/v biases, residual.

@@ -20,12 +20,8 @@ struct UpBlock2D: UNetUpBlock {
             return try ResnetBlock2D(weights: w.scoped("resnets.\(i)"), inChannels: resnetIn + skipChannels,
                                      outChannels: outChannels, options: options)
         }
-        attentions = try attentionHeadDim.map { headDim in
-            try (0..<numLayers).map { i in
-                try spatialSelfAttention(weights: w.scoped("attentions.\(i)"), channels: outChannels,
-                                         attentionHeadDim: headDim, groups: options.groups, options: options)
-            }
-        } ?? []
+        attentions = try spatialSelfAttentions(weights: w, count: numLayers, channels: outChannels,
+                                               attentionHeadDim: attentionHeadDim, options: options)
         upsampler = addUpsample
             ? try Upsample2D(weights: w.scoped("upsamplers.0"), channels: outChannels, useConv: true) : nil
     }

@@ -57,22 +57,11 @@ public struct AutoencoderKLConfig: Decodable, Sendable, Equatable {
     func validated() throws -> AutoencoderKLConfig {
         _ = try validatedBlockTypes(downBlockTypes, field: "down_block_types", supported: ["DownEncoderBlock2D"])
         _ = try validatedBlockTypes(upBlockTypes, field: "up_block_types", supported: ["UpDecoderBlock2D"])
-        guard !blockOutChannels.isEmpty, downBlockTypes.count == blockOutChannels.count,
-              upBlockTypes.count == blockOutChannels.count else {
-            throw DiffusionModelsError.invalidModelConfig(
-                field: "block_out_channels",
-                reason: "needs one entry per down and up block (\(blockOutChannels.count) channels, "
-                    + "\(downBlockTypes.count) down, \(upBlockTypes.count) up)")
-        }
-        for (field, value) in [("in_channels", inChannels), ("out_channels", outChannels),
-                               ("latent_channels", latentChannels), ("layers_per_block", layersPerBlock),
-                               ("norm_num_groups", normNumGroups)] where value <= 0 {
-            throw DiffusionModelsError.invalidModelConfig(field: field, reason: "must be positive, got \(value)")
-        }
-        if let bad = blockOutChannels.first(where: { $0 <= 0 || $0 % normNumGroups != 0 }) {
-            throw DiffusionModelsError.invalidModelConfig(
-                field: "block_out_channels", reason: "\(bad) is not a positive multiple of norm_num_groups \(normNumGroups)")
-        }
+        try validateLevels(blockOutChannels: blockOutChannels, downBlocks: downBlockTypes.count,
+                           upBlocks: upBlockTypes.count, normNumGroups: normNumGroups,
+                           positive: [("in_channels", inChannels), ("out_channels", outChannels),
+                                     ("latent_channels", latentChannels), ("layers_per_block", layersPerBlock),
+                                     ("norm_num_groups", normNumGroups)])
         return self
     }
 }

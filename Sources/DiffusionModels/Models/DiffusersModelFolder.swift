@@ -25,6 +25,26 @@ struct DiffusersModelFolder {
     }
 }
 
+/// Checks the fields a diffusers UNet or VAE sizes its levels with: one `block_out_channels` entry per down and up
+/// block, each a positive multiple of `norm_num_groups`, and the `positive` counts above zero.
+func validateLevels(
+    blockOutChannels: [Int], downBlocks: Int, upBlocks: Int, normNumGroups: Int, positive: [(String, Int)]
+) throws {
+    guard !blockOutChannels.isEmpty, downBlocks == blockOutChannels.count, upBlocks == blockOutChannels.count else {
+        throw DiffusionModelsError.invalidModelConfig(
+            field: "block_out_channels",
+            reason: "needs one entry per down and up block (\(blockOutChannels.count) channels, \(downBlocks) down, "
+                + "\(upBlocks) up)")
+    }
+    for (field, value) in positive where value <= 0 {
+        throw DiffusionModelsError.invalidModelConfig(field: field, reason: "must be positive, got \(value)")
+    }
+    if let bad = blockOutChannels.first(where: { $0 <= 0 || $0 % normNumGroups != 0 }) {
+        throw DiffusionModelsError.invalidModelConfig(
+            field: "block_out_channels", reason: "\(bad) is not a positive multiple of norm_num_groups \(normNumGroups)")
+    }
+}
+
 /// Decodes a JSON array of block type names and checks each against `supported`.
 func validatedBlockTypes(_ types: [String], field: String, supported: [String]) throws -> [String] {
     if let bad = types.first(where: { !supported.contains($0) }) {

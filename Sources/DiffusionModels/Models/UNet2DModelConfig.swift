@@ -102,22 +102,11 @@ public struct UNet2DModelConfig: Decodable, Sendable, Equatable {
                 field: "class_embed_type", value: classEmbedType ?? "num_class_embeds \(numClassEmbeds ?? 0)",
                 supported: ["null (class conditioning is not supported)"])
         }
-        guard !blockOutChannels.isEmpty, downBlockTypes.count == blockOutChannels.count,
-              upBlockTypes.count == blockOutChannels.count else {
-            throw DiffusionModelsError.invalidModelConfig(
-                field: "block_out_channels",
-                reason: "needs one entry per down and up block (\(blockOutChannels.count) channels, "
-                    + "\(downBlockTypes.count) down, \(upBlockTypes.count) up)")
-        }
-        for (field, value) in [("in_channels", inChannels), ("out_channels", outChannels),
-                               ("layers_per_block", layersPerBlock), ("norm_num_groups", normNumGroups),
-                               ("time_embedding_dim", timeEmbeddingDim ?? 1)] where value <= 0 {
-            throw DiffusionModelsError.invalidModelConfig(field: field, reason: "must be positive, got \(value)")
-        }
-        if let bad = blockOutChannels.first(where: { $0 <= 0 || $0 % normNumGroups != 0 }) {
-            throw DiffusionModelsError.invalidModelConfig(
-                field: "block_out_channels", reason: "\(bad) is not a positive multiple of norm_num_groups \(normNumGroups)")
-        }
+        try validateLevels(blockOutChannels: blockOutChannels, downBlocks: downBlockTypes.count,
+                           upBlocks: upBlockTypes.count, normNumGroups: normNumGroups,
+                           positive: [("in_channels", inChannels), ("out_channels", outChannels),
+                                     ("layers_per_block", layersPerBlock), ("norm_num_groups", normNumGroups),
+                                     ("time_embedding_dim", timeEmbeddingDim ?? 1)])
         return self
     }
 }
