@@ -176,7 +176,7 @@ def train_vae(vae, pixels, steps, batch, lr, seed, ckpt):
 
 
 @torch.no_grad()
-def encode_all(vae, pixels, batch=256):
+def encode_all(vae, pixels, batch=32):  # small batches: the VAE's mid-block attention is over 1024 positions
     means, stds = [], []
     for i in range(0, len(pixels), batch):
         posterior = vae.encode(pixels[i:i + batch]).latent_dist
@@ -240,7 +240,7 @@ def train_unet(unet, text_encoder, tokenizer, latents, prompts, steps, batch, lr
         running = 0.98 * running + 0.02 * loss.item() if step > start else loss.item()
         if step % 50 == 0 or step == steps - 1:
             log(f"unet step {step} loss {running:.4f} ({time.time() - t0:.0f}s)")
-        if (step + 1) % 250 == 0 or step == steps - 1:
+        if (step + 1) % 100 == 0 or step == steps - 1:
             torch.save({"unet": unet.state_dict(), "text": text_encoder.state_dict(), "opt": opt.state_dict(),
                         "ema_unet": ema_unet.state_dict(), "ema_text": ema_text.state_dict(),
                         "rng": g.get_state(), "step": step + 1}, ckpt)
