@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The README's first command: caption a bundled photo and answer a question about it.
+# The README's first command: caption a bundled held-out scene and answer questions about it with the bundled
+# default models (Examples/DefaultModels; trained by Tools/scenes/train.py, scored by Tools/scenes/evaluate.py).
 # Installs missing system libraries, builds the examples in release, then runs them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,20 +9,13 @@ cd "$(dirname "$0")/.."
 swift build -c release --product caption
 swift build -c release --product vqa
 
-image=Tests/GenCoreTests/Fixtures/Images/chelsea.jpg
-if [ -d Examples/DefaultModels/captioner ] && [ -d Examples/DefaultModels/vqa ]; then
-  captioner=(); answerer=()
-else
-  # The trained default models are not bundled yet: run the same pipeline on the random-weight parity
-  # models of the test suite, whose words are arbitrary but whose numbers match transformers'.
-  echo "note: no trained default models in Examples/DefaultModels yet; using the untrained parity fixtures"
-  captioner=(--model Tests/MultimodalTests/Fixtures/Models/vit-gpt2)
-  answerer=(--model Tests/MultimodalTests/Fixtures/Models/llava)
-fi
-
+# Held-out scene 0 of Tools/scenes/scenes.py (never seen in training): "a black square on the left".
+image=Examples/DefaultModels/heldout-scene.png
 echo "== caption $image"
-.build/release/caption "$image" "${captioner[@]}" --max-new-tokens 12
-echo "== vqa $image: what animal is this?"
-.build/release/vqa "$image" --question "what animal is this?" "${answerer[@]}" --max-new-tokens 12
+.build/release/caption "$image"
+for question in "how many shapes are there?" "what shape is the black object?" "where is the black square?"; do
+  echo "== vqa: $question"
+  .build/release/vqa "$image" --question "$question"
+done
 echo "== the same as JSON (token ids and timings)"
-.build/release/vqa "$image" --question "what animal is this?" "${answerer[@]}" --max-new-tokens 12 --json
+.build/release/vqa "$image" --question "how many shapes are there?" --json
