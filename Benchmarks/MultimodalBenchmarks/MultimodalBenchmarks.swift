@@ -50,13 +50,7 @@ func firstToken(_ model: LlavaForConditionalGeneration, pixels: Tensor, capacity
     let embeddings = try model.promptEmbeddings(tokens: tokens, imageFeatures: model.imageFeatures(pixelValues: pixels))
     var cache = try model.languageModel.makeCache(capacity: capacity)
     let logits = try model.languageModel.forward(embeddings: embeddings, cache: &cache, logits: .last)
-    return (argmax(logits.floats), cache)
-}
-
-func argmax(_ values: [Float]) -> Int {
-    var best = 0
-    for i in values.indices where values[i] > values[best] { best = i }
-    return best
+    return (argmax(logits)[0], cache)
 }
 
 let benchmarks: @Sendable () -> Void = {
@@ -86,7 +80,7 @@ let benchmarks: @Sendable () -> Void = {
             var token = first
             for _ in 0..<decodeSteps {
                 let logits = try model.languageModel.forward(tokens: [token], cache: &cache, logits: .last)
-                token = argmax(logits.floats)
+                token = argmax(logits)[0]
             }
             blackHole(token)
         }
