@@ -2,13 +2,14 @@
 """Judges a text-to-image model on 50 held-out shapes prompts with pixel statistics.
 
     python Tools/scenes/judge_diffusion.py --model DIR [--steps 25 --guidance 4] [--save DIR] [--verbose]
+    python Tools/scenes/judge_diffusion.py --genkit DIR [--steps 25 --guidance 4] [--save DIR] [--verbose]
     python Tools/scenes/judge_diffusion.py --images DIR [--verbose]     # PNGs named 000.png … 049.png
     python Tools/scenes/judge_diffusion.py --ground-truth [--verbose]    # validates the judge itself
 
 Prompts are seeds 0..49 of the held-out stream of diffusion_scenes.py ("a red circle on the left"). With --model
 the images come from diffusers' StableDiffusionPipeline (generator seeded with the prompt index, the folder's
 scheduler); with --images they come from another implementation (e.g. GenKit's `diffuse` example) and are judged
-the same way.
+the same way; --genkit runs GenKit's `diffuse` example (release build) with the same prompts, seeds and settings.
 
 The judge: every pixel is classified as the nearest of the 8 palette colours or of its row's background (the row
 median: one shape never covers half a row). The largest same-colour connected blob of palette pixels is "the
@@ -146,10 +147,29 @@ def score(images, targets, verbose=False):
     return {k: v / n for k, v in counts.items()}
 
 
+def generate_genkit(model, prompts, steps, guidance):
+    """GenKit's `diffuse` example, one process per prompt, seeded with the prompt index as diffusers is here."""
+    import subprocess
+    import tempfile
+    root = pathlib.Path(__file__).resolve().parents[2]
+    subprocess.run(["swift", "build", "-c", "release", "--product", "diffuse"], cwd=root, check=True,
+                   stdout=subprocess.DEVNULL)
+    images = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, prompt in enumerate(prompts):
+            path = pathlib.Path(tmp) / f"{i:03d}.png"
+            subprocess.run([str(root / ".build" / "release" / "diffuse"), prompt, "--model", str(model),
+                            "--steps", str(steps), "--guidance", str(guidance), "--seed", str(i), "-o", str(path)],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            images.append(Image.open(path).convert("RGB"))
+    return images
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     src = ap.add_mutually_exclusive_group(required=True)
     src.add_argument("--model", help="StableDiffusionPipeline folder to generate with (diffusers)")
+    src.add_argument("--genkit", help="StableDiffusionPipeline folder to generate with (GenKit's diffuse example)")
     src.add_argument("--images", help="directory of PNGs named by prompt index (000.png …)")
     src.add_argument("--ground-truth", action="store_true", help="judge the held-out scenes themselves")
     ap.add_argument("-n", type=int, default=50)
@@ -165,6 +185,8 @@ def main():
         images = [ds.prompt_scene(i, "heldout")[0] for i in range(args.n)]
     elif args.images:
         images = load_images(args.images, args.n)
+    elif args.genkit:
+        images = generate_genkit(args.genkit, [p for p, _ in targets], args.steps, args.guidance)
     else:
         images = generate(args.model, [p for p, _ in targets], args.steps, args.guidance, args.batch)
     if args.save:
