@@ -1,3 +1,4 @@
+import Foundation
 import GenCore
 import Testing
 @testable import DiffusionModels
@@ -59,6 +60,7 @@ struct AutoencoderKLTests {
 
     @Test func wrongClassOrBlockTypeIsRejected() throws {
         let folder = try NetworkFixtures.copy("vae")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
         try NetworkFixtures.editConfig(folder) { $0["_class_name"] = "VQModel" }
         #expect(throws: DiffusionModelsError.unsupportedModel(className: "VQModel", supported: ["AutoencoderKL"])) {
             try AutoencoderKL(directory: folder)
@@ -76,6 +78,36 @@ struct AutoencoderKLTests {
             $0["norm_num_groups"] = 5
         }
         #expect(throws: DiffusionModelsError.self) { try AutoencoderKL(directory: folder) }
+    }
+
+    /// diffusers saves large models as `diffusion_pytorch_model.safetensors.index.json` plus shards: the same weights
+    /// split in two must decode exactly as the single file does, and a folder with no weights names what it expected.
+    @Test func shardedWeightsLoadLikeTheSingleFile() throws {
+        let folder = try NetworkFixtures.copy("vae")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let single = folder + "/diffusion_pytorch_model.safetensors"
+        let source = try SafetensorsFile(path: single)
+        let names = source.names
+        #expect(names.count > 2)
+        let halves = [Array(names.prefix(names.count / 2)), Array(names.dropFirst(names.count / 2))]
+        var weightMap: [String: String] = [:]
+        for (index, half) in halves.enumerated() {
+            let shard = "diffusion_pytorch_model-0000\(index + 1)-of-00002.safetensors"
+            try SafetensorsWriter.write(Dictionary(uniqueKeysWithValues: try half.map { ($0, try source.tensor($0)) }),
+                                        to: folder + "/" + shard)
+            for name in half { weightMap[name] = shard }
+        }
+        let index = try JSONSerialization.data(withJSONObject: ["metadata": [:], "weight_map": weightMap])
+        try index.write(to: URL(fileURLWithPath: folder + "/diffusion_pytorch_model.safetensors.index.json"))
+        try FileManager.default.removeItem(atPath: single)
+
+        let latents = try NetworkFixtures.array("vae/latents.npy")
+        let sharded = try AutoencoderKL(directory: folder).decode(latents)
+        let reference = try AutoencoderKL(directory: NetworkFixtures.path("vae")).decode(latents)
+        #expect(sharded.floats == reference.floats)
+
+        try FileManager.default.removeItem(atPath: folder + "/diffusion_pytorch_model.safetensors.index.json")
+        #expect(throws: GenCoreError.self) { try AutoencoderKL(directory: folder) }
     }
 
     @Test func missingOrMisshapenTensorIsAGenCoreError() throws {

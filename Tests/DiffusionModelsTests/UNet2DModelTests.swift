@@ -1,3 +1,4 @@
+import Foundation
 import GenCore
 import Testing
 @testable import DiffusionModels
@@ -20,6 +21,7 @@ struct UNet2DModelTests {
 
     @Test func badConfigAndInputThrowTypedErrors() throws {
         let folder = try NetworkFixtures.copy("unet2d")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
         try NetworkFixtures.editConfig(folder) { $0["up_block_types"] = ["AttnUpBlock2D", "SkipUpBlock2D"] }
         #expect(throws: DiffusionModelsError.unsupportedConfigValue(
             field: "up_block_types", value: "SkipUpBlock2D", supported: ["UpBlock2D", "AttnUpBlock2D"])) {

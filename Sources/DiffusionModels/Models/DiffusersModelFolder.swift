@@ -2,13 +2,14 @@ import Foundation
 import GenCore
 
 /// A diffusers model folder (`unet/`, `vae/`, …) as `save_pretrained` writes it: `config.json` naming the class in
-/// `_class_name`, and the weights in `diffusion_pytorch_model.safetensors` (or its `.fp16` variant).
+/// `_class_name`, and the weights in `diffusion_pytorch_model.safetensors`, its `.fp16` variant, or either one
+/// sharded with a `.safetensors.index.json` (as large models are saved).
 struct DiffusersModelFolder {
     let config: ModelConfigFile
     let weights: any WeightSource
 
-    /// The weight files tried in order; a folder may hold both precisions, and only one is read.
-    static let weightFileNames = ["diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.fp16.safetensors"]
+    /// The weight file stems tried in order; a folder may hold both precisions, and only one is read.
+    static let weightStems = ["diffusion_pytorch_model", "diffusion_pytorch_model.fp16"]
 
     /// Opens `directory`, checking that `_class_name` (when the file has one) is one of `classNames`.
     init(directory: String, classNames: [String]) throws {
@@ -16,12 +17,14 @@ struct DiffusersModelFolder {
         if let className = config.value("_class_name") as? String, !classNames.contains(className) {
             throw DiffusionModelsError.unsupportedModel(className: className, supported: classNames)
         }
-        guard let file = Self.weightFileNames.first(where: { FileManager.default.fileExists(atPath: directory + "/" + $0) })
+        guard let stem = Self.weightStems.first(where: { SafetensorsCheckpoint.exists(directory: directory, stem: $0) })
         else {
             throw GenCoreError.io(
-                path: directory, reason: "no weights: expected \(Self.weightFileNames.joined(separator: " or "))")
+                path: directory,
+                reason: "no weights: expected \(Self.weightStems.map { $0 + ".safetensors" }.joined(separator: " or ")) "
+                    + "(or a sharded .safetensors.index.json of either)")
         }
-        weights = try SafetensorsFile(path: directory + "/" + file)
+        weights = try SafetensorsCheckpoint(directory: directory, stem: stem)
     }
 }
 

@@ -8,7 +8,9 @@ import Foundation
 ///
 /// Opening looks, in order, for `model.safetensors.index.json` (a Hugging Face sharded checkpoint whose
 /// `weight_map` names the shard of every tensor), then `model.safetensors`, then any `*.safetensors` files.
-/// Every shard is opened and validated up front, and a tensor name may live in only one shard.
+/// Other file stems (diffusers' `diffusion_pytorch_model`, variants such as `model.fp16`) are opened with
+/// ``init(directory:stem:)``. Every shard is opened and validated up front, and a tensor name may live in only one
+/// shard.
 public final class SafetensorsCheckpoint: WeightSource {
     /// The folder.
     public let path: String
@@ -23,17 +25,36 @@ public final class SafetensorsCheckpoint: WeightSource {
 
     /// Opens the checkpoint in `directory`. Throws ``GenCoreError/io(path:reason:)`` when the folder or a file
     /// cannot be read and ``GenCoreError/invalidWeightFile(path:reason:)`` when the index or a shard is malformed.
-    public init(directory: String) throws(GenCoreError) {
+    public convenience init(directory: String) throws(GenCoreError) {
+        try self.init(directory: directory, stem: "model", anyFileAsFallback: true)
+    }
+
+    /// Opens the checkpoint stored under one file stem: `STEM.safetensors.index.json` with its shards, or the single
+    /// file `STEM.safetensors` (e.g. `diffusion_pytorch_model` or `diffusion_pytorch_model.fp16`). Throws
+    /// ``GenCoreError/io(path:reason:)`` when neither exists.
+    public convenience init(directory: String, stem: String) throws(GenCoreError) {
+        try self.init(directory: directory, stem: stem, anyFileAsFallback: false)
+    }
+
+    /// Whether `directory` holds a checkpoint under `stem` (its index file or its single file).
+    public static func exists(directory: String, stem: String) -> Bool {
+        FileManager.default.fileExists(atPath: directory + "/" + stem + ".safetensors.index.json")
+            || FileManager.default.fileExists(atPath: directory + "/" + stem + ".safetensors")
+    }
+
+    private init(directory: String, stem: String, anyFileAsFallback: Bool) throws(GenCoreError) {
         path = directory
-        let indexPath = directory + "/" + Self.indexFileName
+        let indexPath = directory + "/" + stem + ".safetensors.index.json"
         var indexMap: [String: String]?
         let shardNames: [String]
         if FileManager.default.fileExists(atPath: indexPath) {
             let map = try Self.readWeightMap(indexPath: indexPath)
             indexMap = map
             shardNames = Set(map.values).sorted()
-        } else if FileManager.default.fileExists(atPath: directory + "/model.safetensors") {
-            shardNames = ["model.safetensors"]
+        } else if FileManager.default.fileExists(atPath: directory + "/" + stem + ".safetensors") {
+            shardNames = [stem + ".safetensors"]
+        } else if !anyFileAsFallback {
+            throw GenCoreError.io(path: directory, reason: "no \(stem).safetensors.index.json and no \(stem).safetensors")
         } else {
             let entries: [String]
             do { entries = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
