@@ -16,8 +16,6 @@ public enum VisionEncoderError: Error, Equatable, Sendable {
     case invalidPixelValues(expected: [Int], actual: [Int])
     /// An input image cannot be processed as configured (channel count, mixed sizes without padding, ...).
     case unsupportedImage(reason: String)
-    /// A resize or crop target is out of range (non-positive, or larger than we allocate).
-    case invalidResizeTarget(reason: String)
 }
 
 extension VisionEncoderError: LocalizedError {
@@ -30,7 +28,6 @@ extension VisionEncoderError: LocalizedError {
         case let .invalidPixelValues(expected, actual):
             "pixel values must be float32 with shape \(expected) (-1: any batch size), got \(actual)"
         case let .unsupportedImage(reason): "unsupported image: \(reason)"
-        case let .invalidResizeTarget(reason): "invalid resize target: \(reason)"
         }
     }
 }

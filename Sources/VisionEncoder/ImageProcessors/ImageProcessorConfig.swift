@@ -1,4 +1,5 @@
 import Foundation
+import GenCore
 
 /// The image processor classes whose PIL backend we reproduce.
 public enum ImageProcessorType: String, Sendable, CaseIterable {

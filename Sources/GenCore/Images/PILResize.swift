@@ -1,5 +1,3 @@
-import GenCore
-
 /// Pillow-exact `Image.resize((width, height), resample=filter)` for 8-bit images with 1 or 3 channels.
 ///
 /// Convolution filters run Pillow's two separable passes with its 22-bit fixed-point weights. Pillow 13 runs the
@@ -7,17 +5,18 @@ import GenCore
 /// horizontal pass first; the byte rounding between passes makes that order visible in the output, so it is kept.
 /// An axis whose size does not change is not resampled at all. `nearest` follows Pillow's affine scale path, which
 /// steps through source coordinates by repeated addition. Pillow's `box` and `reducing_gap` are not offered:
-/// transformers never passes them.
+/// transformers' image processors and diffusers' `VaeImageProcessor` (by default) never pass them.
 public enum PILResize {
     /// Resizes `image` to `width × height` with `filter`.
     ///
-    /// Throws for target sizes outside `1...65536` per side or above 2²⁷ pixels, and for images with an alpha channel (Pillow resizes those in
-    /// premultiplied form, which this implementation does not reproduce; convert to RGB first).
+    /// Throws ``GenCoreError/invalidArgument(_:)`` for target sizes outside `1...65536` per side or above 2²⁷
+    /// pixels, and for images with an alpha channel (Pillow resizes those in premultiplied form, which this
+    /// implementation does not reproduce; convert to RGB first).
     public static func resize(_ image: Image, width: Int, height: Int, filter: PILResampling) throws -> Image {
         try checkOutputSize(width: width, height: height, what: "resize target")
         guard image.channels == 1 || image.channels == 3 else {
-            throw VisionEncoderError.unsupportedImage(
-                reason: "PIL-exact resize takes gray or RGB images; this one has \(image.channels) channels "
+            throw GenCoreError.invalidArgument(
+                "PIL-exact resize takes gray or RGB images; this one has \(image.channels) channels "
                     + "(Pillow premultiplies alpha before resizing — convert to RGB first)")
         }
         if width == image.width && height == image.height { return image }
@@ -31,16 +30,16 @@ public enum PILResize {
     }
 
     /// Largest output side we accept; keeps coefficient tables and buffers within reason.
-    static let maxDimension = 1 << 16
+    package static let maxDimension = 1 << 16
     /// Largest output area we accept (about 400 MB as RGB), so a hostile size fails cleanly instead of exhausting
     /// memory.
     static let maxPixels = 1 << 27
 
     /// Throws unless `width × height` is a size we are willing to allocate for an output.
-    static func checkOutputSize(width: Int, height: Int, what: String) throws {
+    package static func checkOutputSize(width: Int, height: Int, what: String) throws {
         guard width > 0, height > 0, width <= maxDimension, height <= maxDimension, width * height <= maxPixels else {
-            throw VisionEncoderError.invalidResizeTarget(
-                reason: "\(what) \(width)×\(height) must be at least 1×1, at most \(maxDimension) per side and "
+            throw GenCoreError.invalidArgument(
+                "\(what) \(width)×\(height) must be at least 1×1, at most \(maxDimension) per side and "
                     + "\(maxPixels) pixels in all")
         }
     }
