@@ -2,18 +2,34 @@ import GenCore
 
 /// diffusers' `VaeImageProcessor` for 8-bit RGB images: bytes → [B, 3, H, W] float32 in [-1, 1] and back.
 public enum VaeImageProcessor {
-    /// x/127.5 - 1 per RGB channel (as diffusers' /255 then ·2 - 1); gray is repeated, alpha dropped. All images
-    /// must have the same size.
-    public static func preprocess(_ images: [Image]) throws -> Tensor {
+    /// diffusers' `preprocess` for PIL images: x/127.5 - 1 per RGB channel (as diffusers' /255 then ·2 - 1); gray
+    /// is repeated, alpha dropped.
+    ///
+    /// With a `vaeScaleFactor` (diffusers' default `do_resize=True`) every image is first resized with Pillow's
+    /// Lanczos filter to the first image's size rounded down to multiples of the factor
+    /// (``defaultHeightWidth(of:vaeScaleFactor:)``, ``resize(_:height:width:)``), so any size is accepted; an
+    /// image narrower or lower than one factor throws. Without one (`do_resize=False`) all images must already share
+    /// one size. Unlike diffusers, which hands a gray or RGBA image on unconverted and fails in the VAE, the image is
+    /// converted to RGB first (PIL's `convert("RGB")`), which gives the same bytes as resizing first for gray.
+    public static func preprocess(_ images: [Image], vaeScaleFactor: Int? = nil) throws -> Tensor {
         guard let first = images.first else { throw DiffusionModelsError.invalidModelInput("no images to preprocess") }
-        let (h, w) = (first.height, first.width)
+        var (h, w) = (first.height, first.width)
+        if let vaeScaleFactor {
+            (h, w) = defaultHeightWidth(of: first, vaeScaleFactor: vaeScaleFactor)
+            guard h > 0, w > 0 else {
+                throw DiffusionModelsError.invalidModelInput(
+                    "the image is \(first.width)×\(first.height) pixels; it must be at least \(vaeScaleFactor) pixels "
+                        + "wide and high (one VAE scale-factor block)")
+            }
+        }
         var values = [Float](repeating: 0, count: images.count * 3 * h * w)
         for (b, image) in images.enumerated() {
-            guard image.height == h, image.width == w else {
+            var rgb = try image.converted(toChannels: 3)
+            if vaeScaleFactor != nil { rgb = try resize(rgb, height: h, width: w) }
+            guard rgb.height == h, rgb.width == w else {
                 throw DiffusionModelsError.invalidModelInput(
                     "images in a batch must share one size: \(w)×\(h) and \(image.width)×\(image.height)")
             }
-            let rgb = try image.converted(toChannels: 3)
             for c in 0..<3 {
                 for i in 0..<(h * w) {
                     values[(b * 3 + c) * h * w + i] = Float(rgb.pixels[i * 3 + c]) / 255 * 2 - 1
@@ -21,6 +37,20 @@ public enum VaeImageProcessor {
             }
         }
         return Tensor(shape: [images.count, 3, h, w], values: values)
+    }
+
+    /// diffusers' `get_default_height_width` with no size given: the image's height and width, each rounded down to
+    /// a multiple of `vaeScaleFactor` (0 when the side is shorter than the factor).
+    public static func defaultHeightWidth(of image: Image, vaeScaleFactor: Int) -> (height: Int, width: Int) {
+        let factor = max(vaeScaleFactor, 1)
+        return (image.height - image.height % factor, image.width - image.width % factor)
+    }
+
+    /// diffusers' `resize` in its `"default"` mode with the processor's `resample="lanczos"`: Pillow's
+    /// `image.resize((width, height), LANCZOS)`, byte for byte; an image already of that size is returned as is.
+    /// Throws `GenCoreError` for what `PILResize` rejects (empty or huge targets, images with alpha).
+    public static func resize(_ image: Image, height: Int, width: Int) throws -> Image {
+        try PILResize.resize(image, width: width, height: height, filter: .lanczos)
     }
 
     /// [B, 3, H, W] in about [-1, 1] → RGB images: (x/2 + 0.5) clamped to [0, 1], ·255, rounded half to even

@@ -14,7 +14,8 @@ public struct StableDiffusionRequest: Sendable {
     public var guidanceScale: Float = 7.5
     /// Seeds the generator that draws the initial noise, the VAE posterior sample and any scheduler noise.
     public var seed: UInt64 = 0
-    /// Output size in pixels; multiples of 8. Nil means the UNet's `sample_size` × the VAE scale factor.
+    /// Text-to-image output size in pixels; multiples of 8. Nil means the UNet's `sample_size` × the VAE scale
+    /// factor. Image-to-image ignores them, as diffusers' img2img pipeline has none: its size is the init image's.
     public var width: Int?
     public var height: Int?
     /// Initial latents [1, unet in_channels, height / f, width / f] instead of seeded noise (diffusers' `latents=`);
@@ -23,7 +24,9 @@ public struct StableDiffusionRequest: Sendable {
     /// Use the text encoder's layer `clipSkip` from the end (then `final_layer_norm`) for the prompt, as
     /// diffusers' `clip_skip`; the negative prompt keeps the last layer, as in diffusers.
     public var clipSkip: Int?
-    /// The image-to-image input (any size that is a multiple of the VAE scale factor; RGB, alpha dropped).
+    /// The image-to-image input: any size of at least one VAE scale factor per side, resized as diffusers'
+    /// `VaeImageProcessor` does (Lanczos, down to multiples of the factor; see ``VaeImageProcessor``); RGB, gray
+    /// repeated, alpha dropped.
     public var initImage: Image?
     /// How much of the schedule image-to-image runs: 1 ignores the input image, 0 returns it.
     public var strength = 0.8
@@ -144,16 +147,12 @@ public struct StableDiffusionPipeline: Sendable {
         guard request.latents == nil else {
             throw DiffusionModelsError.invalidPipelineArgument("initial latents and an init image cannot be combined")
         }
-        guard image.width % vaeScaleFactor == 0, image.height % vaeScaleFactor == 0, image.width > 0, image.height > 0 else {
-            throw DiffusionModelsError.invalidPipelineArgument(
-                "the init image is \(image.width)×\(image.height); resize it to multiples of \(vaeScaleFactor) first")
-        }
         let timesteps = try scheduler.img2imgTimesteps(strength: request.strength)
         guard let first = timesteps.first else {
             throw DiffusionModelsError.invalidPipelineArgument(
                 "strength \(request.strength) with \(request.steps) steps leaves no step to run; raise either")
         }
-        let pixels = try VaeImageProcessor.preprocess([image])
+        let pixels = try VaeImageProcessor.preprocess([image], vaeScaleFactor: vaeScaleFactor)
         let encoded = try vae.encode(pixels).sample(generator: &generator) * vae.scalingFactor
         let noise = generator.randn(encoded.shape)
         return (try scheduler.addNoise(original: encoded, noise: noise, timestep: first), timesteps)
