@@ -10,6 +10,8 @@ Writes Tests/DiffusionModelsTests/Fixtures/Pipelines/:
           as float16 to keep the folder small; the reference runs in float32 on the float16-rounded weights, as
           GenKit computes.
   init_image.png   the img2img input (24 x 16 RGB).
+  init_image_27x17.png   an img2img input whose sides are not multiples of the VAE scale factor (2 for this VAE;
+             nor of 8): diffusers' VaeImageProcessor resizes it with Lanczos to 26 x 16 before encoding.
   <run>.npy  the final image of each run in runs.json, output_type="np" ([1, H, W, 3] float32 in 0...1, before
              uint8 quantisation); given_latents.npy is the `latents=` input of the run that takes one.
   runs.json  every run's arguments, read by the Swift tests.
@@ -143,12 +145,14 @@ def make_sd():
     runs = {}
     prompt = "a photo of an astronaut riding a horse on the moon"
 
-    def run(name, scheduler_cls=None, pipeline_cls=StableDiffusionPipeline, **kw):
+    def run(name, scheduler_cls=None, pipeline_cls=StableDiffusionPipeline, init_image=None, **kw):
         p = pipeline_cls.from_pretrained(d, torch_dtype=torch.float32, safety_checker=None)
         p.set_progress_bar_config(disable=True)
         if scheduler_cls is not None:
             p.scheduler = saved_scheduler(scheduler_cls, d)
         args = dict(kw)
+        if init_image is not None:  # read back from the PNG, as the Swift test reads it
+            args["image"] = Image.open(os.path.join(OUT, init_image)).convert("RGB")
         seed = args.pop("seed")
         image = p(generator=torch.Generator().manual_seed(seed), output_type="np", **args).images
         save_image(name, image)
@@ -157,8 +161,8 @@ def make_sd():
             entry["scheduler"] = scheduler_cls.__name__
         if "latents" in args:
             entry["latents"] = "given_latents.npy"
-        if "image" in args:
-            entry["init_image"] = "init_image.png"
+        if init_image is not None:
+            entry["init_image"] = init_image
         runs[name] = entry
 
     run("sd_pndm_cfg_negative", prompt=prompt, negative_prompt="blurry, low quality", num_inference_steps=4,
@@ -176,9 +180,17 @@ def make_sd():
     rng = np.random.default_rng(5)
     pixels = (rng.random((16, 24, 3)) * 255).astype(np.uint8)
     Image.fromarray(pixels).save(os.path.join(OUT, "init_image.png"))
-    init = Image.open(os.path.join(OUT, "init_image.png")).convert("RGB")
     run("sd_img2img_ddim", DDIMScheduler, pipeline_cls=StableDiffusionImg2ImgPipeline, prompt=prompt,
-        negative_prompt="blurry", image=init, strength=0.6, num_inference_steps=5, guidance_scale=6.0, seed=11)
+        negative_prompt="blurry", init_image="init_image.png", strength=0.6, num_inference_steps=5,
+        guidance_scale=6.0, seed=11)
+
+    # img2img from 27 x 17 pixels: the pipeline's VaeImageProcessor.preprocess rounds each side down to a multiple
+    # of the VAE scale factor (26 x 16) and resizes with PIL's Lanczos; the 13 x 8 latents also take the UNet's
+    # odd-size upsampling path.
+    pixels = (np.random.default_rng(6).random((17, 27, 3)) * 255).astype(np.uint8)
+    Image.fromarray(pixels).save(os.path.join(OUT, "init_image_27x17.png"))
+    run("sd_img2img_resized", DDIMScheduler, pipeline_cls=StableDiffusionImg2ImgPipeline, prompt="castle at sunset",
+        init_image="init_image_27x17.png", strength=0.7, num_inference_steps=4, guidance_scale=4.0, seed=12)
     return runs
 
 

@@ -125,9 +125,11 @@ struct StableDiffusionPipelineTests {
 
     /// Reference: diffusers' StableDiffusionPipeline / StableDiffusionImg2ImgPipeline on the same folder, prompts
     /// and seeds (PNDM with guidance and a negative prompt, Euler without guidance, Euler ancestral, DPM++ from
-    /// given latents, DDIM image-to-image at strength 0.6); final image in 0…1, max abs difference ≤ 2e-3.
+    /// given latents, DDIM image-to-image at strength 0.6, and at 0.7 from a 27×17 init image that diffusers resizes
+    /// with Lanczos to 26×16); final image in 0…1, max abs difference ≤ 2e-3.
     @Test("images match diffusers", arguments: [
         "sd_pndm_cfg_negative", "sd_euler_no_cfg", "sd_euler_ancestral_cfg", "sd_dpm_given_latents", "sd_img2img_ddim",
+        "sd_img2img_resized",
     ])
     func matchesReference(name: String) throws {
         let run = try PipelineFixtures.run(name)
@@ -161,9 +163,14 @@ struct StableDiffusionPipelineTests {
         request.latents = Tensor(shape: [1, 4, 4, 4], values: [Float](repeating: 0, count: 64))
         #expect(throws: DiffusionModelsError.self) { try pipeline.generate(request) }
         request.latents = nil
-        request.initImage = try Image(width: 12, height: 10, channels: 3, pixels: [UInt8](repeating: 9, count: 360))
-        #expect(throws: DiffusionModelsError.self) { try pipeline.generate(request) }
+        // An init image below one VAE scale-factor block (2 pixels here) in a side cannot be resized down to one.
+        request.steps = 2
+        request.initImage = try Image(width: 1, height: 5, channels: 3, pixels: [UInt8](repeating: 9, count: 15))
+        let tooSmall = #expect(throws: DiffusionModelsError.self) { try pipeline.generate(request) }
+        if case .invalidModelInput = tooSmall {} else { Issue.record("unexpected error \(String(describing: tooSmall))") }
+        request.steps = 1
         request.initImage = try Image(width: 16, height: 16, channels: 3, pixels: [UInt8](repeating: 9, count: 768))
+        #expect(throws: DiffusionModelsError.self) { try pipeline.generate(request) }  // 1 step × 0.8 keeps none
         request.strength = 1.5
         #expect(throws: DiffusionModelsError.self) { try pipeline.generate(request) }
         request.strength = 0.1
