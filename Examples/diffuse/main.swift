@@ -30,13 +30,13 @@ struct Diffuse: ParsableCommand {
     @Option(help: "Scheduler: ddpm, ddim, pndm, euler, euler-a, dpm++, lcm or a diffusers class name (default: the folder's).")
     var scheduler: String?
 
-    @Option(help: "Output width in pixels, a multiple of 8 (default: the model's).")
+    @Option(help: "Text-to-image output width in pixels, a multiple of 8 (default: the model's).")
     var width: Int?
 
-    @Option(help: "Output height in pixels, a multiple of 8 (default: the model's).")
+    @Option(help: "Text-to-image output height in pixels, a multiple of 8 (default: the model's).")
     var height: Int?
 
-    @Option(help: "A JPEG or PNG to start from (image-to-image).")
+    @Option(help: "A JPEG or PNG to start from (image-to-image), any size: as diffusers does, it is resized (Lanczos) down to multiples of the VAE scale factor (8), the output's size.")
     var initImage: String?
 
     @Option(help: "Image-to-image: how much of the schedule to run, 0...1.")
@@ -88,6 +88,9 @@ struct Diffuse: ParsableCommand {
         } else {
             guard let prompt else { throw ValidationError("give a prompt: \(className) folders are text-conditioned") }
             guard strength == nil || initImage != nil else { throw ValidationError("--strength needs --init-image") }
+            guard initImage == nil || (width == nil && height == nil) else {
+                throw ValidationError("--width and --height are for text-to-image: image-to-image takes the init image's size")
+            }
             let pipeline = try StableDiffusionPipeline(directory: folder, schedulerClassName: schedulerClass)
             var request = StableDiffusionRequest(prompt: prompt)
             request.negativePrompt = negative
