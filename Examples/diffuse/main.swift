@@ -36,7 +36,7 @@ struct Diffuse: ParsableCommand {
     @Option(help: "Text-to-image output height in pixels, a multiple of 8 (default: the model's).")
     var height: Int?
 
-    @Option(help: "A JPEG or PNG to start from (image-to-image), any size: as diffusers does, it is resized (Lanczos) down to multiples of the VAE scale factor (8), the output's size.")
+    @Option(help: "A JPEG or PNG to start from (image-to-image), any size: as diffusers does, it is resized (Lanczos) down to multiples of the VAE scale factor (8 for Stable Diffusion), the output's size.")
     var initImage: String?
 
     @Option(help: "Image-to-image: how much of the schedule to run, 0...1.")
