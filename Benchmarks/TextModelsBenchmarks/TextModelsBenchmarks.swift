@@ -40,7 +40,7 @@ func promptTokens(_ model: any LanguageModel) -> [Int] {
 
 /// "<name> prefill 128": one forward pass over a 128-token prompt into an empty cache, last-position logits.
 func prefillBenchmark(_ name: String, _ makeModel: @escaping @Sendable () throws -> any LanguageModel) {
-    guard wanted(name) else { return }
+    guard wanted("\(name) prefill \(promptLength)") else { return }
     Benchmark("\(name) prefill \(promptLength)") { benchmark in
         let model = try makeModel()
         let prompt = promptTokens(model)
@@ -55,7 +55,7 @@ func prefillBenchmark(_ name: String, _ makeModel: @escaping @Sendable () throws
 
 /// "<name> decode 32": 32 single-token steps after a 128-token prefill (the prefill is not timed).
 func decodeBenchmark(_ name: String, _ makeModel: @escaping @Sendable () throws -> any LanguageModel) {
-    guard wanted(name) else { return }
+    guard wanted("\(name) decode \(decodeSteps)") else { return }
     Benchmark("\(name) decode \(decodeSteps)") { benchmark in
         let model = try makeModel()
         var prefilled = try model.makeCache(capacity: promptLength + decodeSteps)

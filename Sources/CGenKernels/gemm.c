@@ -140,6 +140,7 @@ static void pack_b_task(void *vctx, long begin, long end) {
     gk_gemm_ctx *g = vctx;
     const long nr = g->t->nr, kc = g->kc, pc = g->pc, ldb = g->B.ld;
     float tmp[512];
+    float rows[8192];  // one panel's widened 16-bit rows (nr × kc ≤ 32 × 256)
     if (g->B.type == GK_SRC_PATCHES) {
         pack_patches(g->B.p, g->bpack, nr, kc, pc, g->jc, g->N, begin, end);
         return;
@@ -166,6 +167,20 @@ static void pack_b_task(void *vctx, long begin, long end) {
     for (long p = begin; p < end; p++) {
         float *dst = g->bpack + p * nr * kc;
         long j0 = g->jc + p * nr, cols = g->N - j0 < nr ? g->N - j0 : nr;
+        if (g->t->pack_rows && g->B.type == GK_SRC_F32) {
+            g->t->pack_rows((const float *)g->B.p + j0 * ldb + pc, ldb, cols, kc, nr, dst);
+            continue;
+        }
+        if (g->t->pack_rows && cols * kc <= (long)(sizeof(rows) / sizeof(float))) {
+            // 16-bit weights: widen the panel's row segments into a block, then pack that like f32 rows.
+            for (long c = 0; c < cols; c++) {
+                const uint16_t *src = (const uint16_t *)g->B.p + (j0 + c) * ldb + pc;
+                if (g->B.type == GK_SRC_F16) g->t->f16_to_f32(src, rows + c * kc, kc);
+                else g->t->bf16_to_f32(src, rows + c * kc, kc);
+            }
+            g->t->pack_rows(rows, kc, cols, kc, nr, dst);
+            continue;
+        }
         for (long c = 0; c < cols; c++) {
             const float *row;
             if (g->B.type == GK_SRC_F32) {

@@ -20,6 +20,10 @@ typedef void (*gk_dot_rows_fn)(long m, long nw, long k, const float *a, long lda
 typedef void (*gk_axpy_rows_fn)(long m, long n, long k, const float *a, long lda,
                                 const float *b, long ldb, float *acc);
 
+/// Transposing pack of a B panel from rows of W ([N, K] weights): dst[k*nr + c] = w[c*ldw + k] for c < cols,
+/// k < kc, and 0 for cols <= c < nr.
+typedef void (*gk_pack_rows_fn)(const float *w, long ldw, long cols, long kc, long nr, float *dst);
+
 typedef void (*gk_cvt_from16_fn)(const uint16_t *src, float *dst, long n);
 typedef void (*gk_cvt_to16_fn)(const float *src, uint16_t *dst, long n);
 
@@ -31,6 +35,8 @@ typedef struct {
     /// bf16 W against rows of A stored paired (see gk_pair_rows); NULL where the ISA has no such kernel.
     gk_dot_rows_fn dot_bf16_paired;
     gk_axpy_rows_fn axpy_rows;
+    /// NULL where the ISA has none: gemm.c then packs element by element.
+    gk_pack_rows_fn pack_rows;
     gk_cvt_from16_fn f16_to_f32, bf16_to_f32;
     gk_cvt_to16_fn f32_to_f16, f32_to_bf16;
 } gk_kernel_table;
@@ -49,6 +55,7 @@ void gk_avx2_dot_bf16(long m, long nw, long k, const float *a, long lda, const v
 void gk_avx2_dot_bf16_paired(long m, long nw, long k, const float *a, long lda, const void *w, long ldw, float *out,
                              long ldo);
 void gk_avx2_axpy_rows(long m, long n, long k, const float *a, long lda, const float *b, long ldb, float *acc);
+void gk_avx2_pack_rows(const float *w, long ldw, long cols, long kc, long nr, float *dst);
 void gk_avx2_f16_to_f32(const uint16_t *src, float *dst, long n);
 void gk_avx2_f32_to_f16(const float *src, uint16_t *dst, long n);
 void gk_avx2_bf16_to_f32(const uint16_t *src, float *dst, long n);

@@ -53,6 +53,7 @@ const gk_kernel_table gk_table_avx512 = {
     .dot_f32 = gk_avx2_dot_f32, .dot_f16 = gk_avx2_dot_f16, .dot_bf16 = gk_avx2_dot_bf16,
     .dot_bf16_paired = gk_avx2_dot_bf16_paired,
     .axpy_rows = gk_avx2_axpy_rows,
+    .pack_rows = gk_avx2_pack_rows,
     .f16_to_f32 = gk_avx2_f16_to_f32, .bf16_to_f32 = gk_avx2_bf16_to_f32,
     .f32_to_f16 = gk_avx2_f32_to_f16, .f32_to_bf16 = gk_avx2_f32_to_bf16,
 };

@@ -202,6 +202,8 @@ extension KernelsTests {
                         }
                     }
                     checkLinear(type, m: 2, n: 300, k: 261, bias: true, rng: &rng, context: "\(isa) t\(threads) \(type) wide")
+                    // The packed path: whole 8-row groups and a tail of W rows, depth crossing KC with a tail of 8.
+                    checkLinear(type, m: 19, n: 45, k: 300, bias: false, rng: &rng, context: "\(isa) t\(threads) \(type) packed")
                 }
             }
         }
