@@ -4,7 +4,7 @@ import TextModels
 import VisionEncoder
 
 /// LLaVA (Liu et al., "Visual Instruction Tuning", 2023; "Improved Baselines with Visual Instruction Tuning",
-/// 2023 for 1.5) as transformers' `LlavaForConditionalGeneration`: a CLIP image tower whose chosen hidden
+/// 2023 for 1.5) as transformers' `LlavaForConditionalGeneration`: a CLIP (or SigLIP) image tower whose chosen hidden
 /// states go through a two-layer projector and replace the `<image>` placeholder tokens of the prompt; the
 /// language model then runs on the joined embeddings.
 public struct LlavaForConditionalGeneration: CheckpointLoadable {
@@ -44,10 +44,12 @@ public struct LlavaForConditionalGeneration: CheckpointLoadable {
                                             bias: config.multimodalProjectorBias)
     }
 
-    /// How many features one image gives (what the prompt's image token expands to).
+    /// How many features one image gives (what the prompt's image token expands to): the tower's sequence (one
+    /// token per patch, plus a class token except in SigLIP), less its first token under the "default" strategy.
     public var imageFeatureCount: Int {
         let side = visionTower.imageSize.height / patchSize
-        return side * side + (config.visionFeatureSelectStrategy == "full" ? 1 : 0)
+        let sequence = side * side + (visionTower is SiglipVisionModel ? 0 : 1)
+        return config.visionFeatureSelectStrategy == "default" ? sequence - 1 : sequence
     }
 
     /// The vision tower's patch side.
