@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Judges a text-to-image model on 50 held-out shapes prompts with pixel statistics.
 
-    python Tools/scenes/judge_diffusion.py --model DIR [--steps 25 --guidance 4] [--save DIR] [--verbose]
-    python Tools/scenes/judge_diffusion.py --genkit DIR [--steps 25 --guidance 4] [--save DIR] [--verbose]
+    python Tools/scenes/judge_diffusion.py --model DIR [--steps 25 --guidance 7.5] [--save DIR] [--verbose]
+    python Tools/scenes/judge_diffusion.py --genkit DIR [--steps 25 --guidance 7.5] [--save DIR] [--verbose]
     python Tools/scenes/judge_diffusion.py --images DIR [--verbose]     # PNGs named 000.png … 049.png
     python Tools/scenes/judge_diffusion.py --ground-truth [--verbose]    # validates the judge itself
 
@@ -174,7 +174,7 @@ def main():
     src.add_argument("--ground-truth", action="store_true", help="judge the held-out scenes themselves")
     ap.add_argument("-n", type=int, default=50)
     ap.add_argument("--steps", type=int, default=25)
-    ap.add_argument("--guidance", type=float, default=4.0)
+    ap.add_argument("--guidance", type=float, default=7.5, help="diffusers' and the diffuse example's default")
     ap.add_argument("--batch", type=int, default=25)
     ap.add_argument("--save", help="write the generated images here as 000.png …")
     ap.add_argument("--verbose", action="store_true")

@@ -2,7 +2,7 @@
 """Trains the bundled default models on synthetic shapes scenes (Tools/scenes/scenes.py), on the CPU.
 
     python Tools/scenes/train.py captioner --out DIR   # ViT + GPT-2 VisionEncoderDecoderModel
-    python Tools/scenes/train.py vqa --out DIR         # LLaVA architecture: CLIP vision + projector + Llama
+    python Tools/scenes/train.py vqa --out DIR         # LLaVA architecture: SigLIP vision + projector + Llama
 
 Both are standard transformers architectures saved with save_pretrained (config.json, model.safetensors,
 tokenizer.json, tokenizer_config.json, preprocessor_config.json, …), so GenKit and transformers load the same
@@ -20,15 +20,18 @@ import torch
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import scenes  # noqa: E402
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers  # noqa: E402
-from transformers import (CLIPImageProcessor, CLIPVisionConfig, GPT2Config, LlamaConfig, LlavaConfig,  # noqa: E402
-                          LlavaForConditionalGeneration, LlavaProcessor, PreTrainedTokenizerFast,
+from transformers import (GPT2Config, LlamaConfig, LlavaConfig, LlavaForConditionalGeneration,  # noqa: E402
+                          LlavaProcessor, PreTrainedTokenizerFast, SiglipImageProcessor, SiglipVisionConfig,
                           VisionEncoderDecoderConfig, VisionEncoderDecoderModel, ViTConfig, ViTImageProcessor)
 
 EOS, PAD, IMAGE = "<|endoftext|>", "<pad>", "<image>"
+# LLaVA-1.5's template puts the image before the question. Ours puts the question first ("USER: what color is the
+# diamond? <image> ASSISTANT:"), so that image tokens can attend to the question and mark the patches it asks about;
+# with the image first, a model this small did not learn to bind a colour word to its object in the time we have.
 LLAVA_TEMPLATE = (
     "{% for message in messages %}{% if message['role'] == 'user' %}USER: "
-    "{% for part in message['content'] %}{% if part['type'] == 'image' %}<image>\n{% endif %}{% endfor %}"
     "{% for part in message['content'] %}{% if part['type'] == 'text' %}{{ part['text'] }}{% endif %}{% endfor %}"
+    "{% for part in message['content'] %}{% if part['type'] == 'image' %} <image>{% endif %}{% endfor %}"
     " {% else %}ASSISTANT: {% for part in message['content'] %}{% if part['type'] == 'text' %}{{ part['text'] }}"
     "{% endif %}{% endfor %}{{ eos_token }}{% endif %}{% endfor %}{% if add_generation_prompt %}ASSISTANT:{% endif %}"
 )
@@ -119,27 +122,29 @@ CAPTION_QUESTION = "Describe this image."  # what GenKit's VisionLanguageModel.c
 
 
 def build_vqa(tok, patch=8):
-    # The same encoder shape as the captioner's ViT, so that it can start from the captioner's trained encoder
-    # (--vision-from): CLIP and ViT encoder layers are the same pre-LN blocks under other names.
-    vision = CLIPVisionConfig(hidden_size=128, intermediate_size=256, num_hidden_layers=4, num_attention_heads=4,
-                              image_size=64, patch_size=patch, projection_dim=128, hidden_act="gelu",
-                              layer_norm_eps=1e-12)
+    # A SigLIP tower of the captioner's ViT shape, so that it can start from the captioner's trained encoder
+    # (--vision-from): SigLIP's encoder is ViT's without the class token, and (unlike CLIP, which normalises the
+    # embeddings first) it adds nothing in between, so the copied tower gives the ViT's patch features (cosine
+    # 0.999). All 64 patch features go to the language model ("full"; there is no class token to drop).
+    vision = SiglipVisionConfig(hidden_size=128, intermediate_size=256, num_hidden_layers=4, num_attention_heads=4,
+                                image_size=64, patch_size=patch, hidden_act="gelu", layer_norm_eps=1e-12,
+                                vision_use_head=False)
     text = LlamaConfig(vocab_size=len(tok), hidden_size=128, intermediate_size=344, num_hidden_layers=4,
-                       num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=192,
+                       num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=320,
                        bos_token_id=tok.eos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id,
                        tie_word_embeddings=False)
     cfg = LlavaConfig(vision_config=vision, text_config=text, image_token_index=tok.convert_tokens_to_ids(IMAGE),
-                      vision_feature_layer=-1, vision_feature_select_strategy="default",
-                      projector_hidden_act="gelu")
+                      vision_feature_layer=-1, vision_feature_select_strategy="full", projector_hidden_act="gelu")
     model = LlavaForConditionalGeneration(cfg)
     model.generation_config.eos_token_id = tok.eos_token_id
     model.generation_config.pad_token_id = tok.pad_token_id
     model.generation_config.max_new_tokens = 24
-    image_processor = CLIPImageProcessor(size={"shortest_edge": 64}, crop_size={"height": 64, "width": 64},
-                                         resample=3, do_center_crop=True)
+    # The captioner's pixel normalisation ([-1, 1]), so the copied encoder sees what it was trained on.
+    image_processor = SiglipImageProcessor(size={"height": 64, "width": 64}, resample=2,
+                                           image_mean=[0.5, 0.5, 0.5], image_std=[0.5, 0.5, 0.5])
     tok.chat_template = LLAVA_TEMPLATE
     processor = LlavaProcessor(image_processor=image_processor, tokenizer=tok, patch_size=patch,
-                               vision_feature_select_strategy="default", num_additional_image_tokens=1,
+                               vision_feature_select_strategy="full", num_additional_image_tokens=0,
                                chat_template=LLAVA_TEMPLATE)
     return model, processor
 
@@ -149,16 +154,24 @@ def vqa_prompt(processor, question):
     return processor.apply_chat_template(messages, add_generation_prompt=True)
 
 
-def vqa_batch(model, processor, tok, pv, questions, answers):
+def vqa_batch(model, processor, tok, pv, conversations):
+    """One conversation per image: a list of (question, answer) turns, the image in the first. Every answer is
+    supervised, so a step teaches several answers per image (the first turn is what inference sees)."""
     image_id = tok.convert_tokens_to_ids(IMAGE)
-    n_image = (64 // processor.patch_size) ** 2  # patches; the CLS feature is dropped by the "default" strategy
+    n_image = (64 // processor.patch_size) ** 2  # one feature per patch
     seqs, labels = [], []
-    for q, a in zip(questions, answers):
-        prompt = vqa_prompt(processor, q).replace(IMAGE, IMAGE * n_image)
-        p = tok(prompt)["input_ids"]
-        ans = tok(" " + a)["input_ids"] + [tok.eos_token_id]
-        seqs.append(p + ans)
-        labels.append([-100] * len(p) + ans)
+    for turns in conversations:
+        seq, lab = [], []
+        for k, (q, a) in enumerate(turns):
+            # What LLAVA_TEMPLATE renders: "USER: Q <image> ASSISTANT: A<eos>USER: Q2 ASSISTANT: A2<eos>…"
+            prompt = vqa_prompt(processor, q).replace(IMAGE, IMAGE * n_image) if k == 0 else f"USER: {q} ASSISTANT:"
+            p = tok(prompt)["input_ids"]
+            ans = tok(" " + a)["input_ids"] + [tok.eos_token_id]
+            seq += p + ans
+            lab += [-100] * len(p) + ans
+        assert len(seq) <= model.config.text_config.max_position_embeddings, "fewer --turns"
+        seqs.append(seq)
+        labels.append(lab)
     ids = pad_batch(seqs, tok.pad_token_id)
     lab = pad_batch(labels, -100)
     mask = (torch.arange(ids.shape[1])[None, :] < torch.tensor([len(s) for s in seqs])[:, None]).long()
@@ -166,19 +179,17 @@ def vqa_batch(model, processor, tok, pv, questions, answers):
     return model(input_ids=ids, pixel_values=pv, attention_mask=mask, labels=lab).loss
 
 
-def copy_vit_into_clip(captioner_dir, llava):
-    """Starts LLaVA's CLIP tower from a trained captioner's ViT encoder. The layers map one to one; ViT's
-    patch-embedding bias (CLIP's has none) is folded into the patch positions' embeddings."""
+def copy_vit_into_siglip(captioner_dir, llava):
+    """Starts LLaVA's SigLIP tower from a trained captioner's ViT encoder. The layers map one to one; the class
+    token and its position are left out (SigLIP has none)."""
     vit = VisionEncoderDecoderModel.from_pretrained(captioner_dir).encoder
     tower = llava.model.vision_tower
-    tower = getattr(tower, "vision_model", tower)  # transformers 5 flattens CLIPVisionModel
+    tower = getattr(tower, "vision_model", tower)  # transformers 5 flattens SiglipVisionModel
     with torch.no_grad():
         emb = tower.embeddings
         emb.patch_embedding.weight.copy_(vit.embeddings.patch_embeddings.projection.weight)
-        emb.class_embedding.copy_(vit.embeddings.cls_token[0, 0])
-        positions = vit.embeddings.position_embeddings[0].clone()
-        positions[1:] += vit.embeddings.patch_embeddings.projection.bias
-        emb.position_embedding.weight.copy_(positions)
+        emb.patch_embedding.bias.copy_(vit.embeddings.patch_embeddings.projection.bias)
+        emb.position_embedding.weight.copy_(vit.embeddings.position_embeddings[0, 1:])
         for src, dst in zip(vit.layers, tower.encoder.layers):
             pairs = [(src.layernorm_before, dst.layer_norm1), (src.attention.q_proj, dst.self_attn.q_proj),
                      (src.attention.k_proj, dst.self_attn.k_proj), (src.attention.v_proj, dst.self_attn.v_proj),
@@ -188,6 +199,21 @@ def copy_vit_into_clip(captioner_dir, llava):
                 b.weight.copy_(a.weight)
                 b.bias.copy_(a.bias)
         tower.post_layernorm.load_state_dict(vit.layernorm.state_dict())
+
+
+def standardize_projector(llava, pixel_values):
+    """Folds the tower features' mean and spread over `pixel_values` into the projector's first layer, so that it
+    starts on standardized inputs. A pre-norm tower's last hidden state is dominated by a few large, shared
+    dimensions (norm ~40 against ~0.3 for a token embedding; patches' cosine ~0.9 to each other); left as they are,
+    the language model read only global facts (how many shapes) and never learnt where or which shape."""
+    projector = llava.model.multi_modal_projector
+    with torch.no_grad():
+        states = llava.model.vision_tower(pixel_values=pixel_values, output_hidden_states=True).hidden_states
+        features = states[llava.config.vision_feature_layer].reshape(-1, states[-1].shape[-1])
+        mean, spread = features.mean(0), features.std(0) + 1e-6
+        weight = projector.linear_1.weight / spread
+        projector.linear_1.weight.copy_(weight)
+        projector.linear_1.bias.copy_(-(weight @ mean))
 
 
 def main():
@@ -204,6 +230,10 @@ def main():
     ap.add_argument("--patch", type=int, default=4, help="image patch side (the image is 64x64)")
     ap.add_argument("--init", help="continue training the model saved in this folder")
     ap.add_argument("--vision-from", help="vqa: start the image tower from this trained captioner's encoder")
+    ap.add_argument("--turns", type=int, default=1,
+                    help="vqa: question-answer turns per training conversation (only the first sees the image after it)")
+    ap.add_argument("--vision-lr-scale", type=float, default=0.1,
+                    help="vqa with --vision-from: the started tower learns at this fraction of --lr")
     ap.add_argument("--checkpoint-every", type=int, default=500, help="save the model so far every N steps")
     args = ap.parse_args()
     torch.manual_seed(args.seed)
@@ -216,27 +246,33 @@ def main():
     if args.init:
         model = type(model).from_pretrained(args.init)
     if args.vision_from:
-        copy_vit_into_clip(args.vision_from, model)
+        copy_vit_into_siglip(args.vision_from, model)
     print(f"{args.kind}: {sum(p.numel() for p in model.parameters()) / 1e6:.2f}M parameters", flush=True)
     images, caps, qas = dataset(args.train)
     image_processor = processor if args.kind == "captioner" else processor.image_processor
     all_pv = torch.cat([pixels(images[i:i + 1000], image_processor) for i in range(0, len(images), 1000)])
+    if args.kind == "vqa" and not args.init:
+        standardize_projector(model, all_pv[:512])
 
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
+    # A tower started from a trained encoder keeps most of what it knows: it learns more slowly than the rest.
+    tower = [p for n, p in model.named_parameters() if "vision_tower" in n] if args.vision_from else []
+    rest = [p for p in model.parameters() if all(p is not t for t in tower)]
+    groups = [{"params": rest, "scale": 1.0}] + ([{"params": tower, "scale": args.vision_lr_scale}] if tower else [])
+    opt = torch.optim.AdamW(groups, lr=args.lr, weight_decay=0.01)
     rng = np.random.default_rng(args.seed)
     model.train()
     start = time.time()
     for step in range(args.steps):
         idx = rng.integers(0, len(images), args.batch)
         for g in opt.param_groups:
-            g["lr"] = schedule(step, args.steps, args.lr)
+            g["lr"] = schedule(step, args.steps, args.lr) * g["scale"]
         if args.kind == "captioner":
             loss = caption_batch(model, tok, all_pv[idx], [caps[i] for i in idx])
         else:
             # Captions as one more "answer" give the decoder dense, grounded supervision.
             pool = [qas[i] + [(CAPTION_QUESTION, caps[i])] for i in idx]
-            picks = [p[rng.integers(0, len(p))] for p in pool]
-            loss = vqa_batch(model, processor, tok, all_pv[idx], [q for q, _ in picks], [a for _, a in picks])
+            conversations = [[p[j] for j in rng.permutation(len(p))[:args.turns]] for p in pool]
+            loss = vqa_batch(model, processor, tok, all_pv[idx], conversations)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

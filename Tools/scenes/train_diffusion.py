@@ -276,10 +276,11 @@ def main():
     ap.add_argument("--threads", type=int, default=1,
                     help="1 by default: on a shared 2-core machine 2 threads ran 6x slower (spin-waiting)")
     ap.add_argument("--scenes", type=int, default=8000)
-    ap.add_argument("--vae-steps", type=int, default=300)
+    ap.add_argument("--vae-steps", type=int, default=4000,
+                    help="300 left colours washed out: the judge scored 24%% on the ground truth after a VAE round trip")
     ap.add_argument("--vae-batch", type=int, default=16)
     ap.add_argument("--vae-lr", type=float, default=1e-3)
-    ap.add_argument("--unet-steps", type=int, default=2400)
+    ap.add_argument("--unet-steps", type=int, default=3000)
     ap.add_argument("--unet-batch", type=int, default=32)
     ap.add_argument("--unet-lr", type=float, default=1e-3)
     args = ap.parse_args()
