@@ -33,6 +33,26 @@ struct TokenizerAPITests {
         #expect(try tokenizer.decode([4, 5], skipSpecialTokens: true) == "abc")
     }
 
+    /// Python `tokenizers` 0.23.3 on this document: ids [4, 5, 6, 0] and [2, 6, 0, 3], id 1 has no token, 8 ids.
+    /// The vocabulary is not in id order, lists "aa" twice (the later id wins), has keys too long to store inline,
+    /// and merge ids that do not follow their ranks.
+    @Test func bpeWithUnorderedVocabularyAndDuplicateToken() throws {
+        let json = """
+            {"version": "1.0", "added_tokens": [], "normalizer": null, "pre_tokenizer": {"type": "WhitespaceSplit"},
+             "post_processor": null, "decoder": null,
+             "model": {"type": "BPE", "vocab": {"aaaaaaaa": 4, "a": 0, "aaaa": 2, "aa": 1, "b": 3, "ba": 5, "aa": 6,
+               "bbbbbbbbba": 7, "bbbbbbbbb": 8}, "merges": ["a a", "aa aa", "b a", "aaaa aaaa"]}}
+            """
+        let tokenizer = try Tokenizer(json: Data(json.utf8))
+        #expect(tokenizer.encode("aaaaaaaa ba aaa") == [4, 5, 6, 0])
+        #expect(tokenizer.encode("aaaaaaa b") == [2, 6, 0, 3])
+        #expect(tokenizer.idToToken(1) == nil)
+        #expect(tokenizer.idToToken(6) == "aa")
+        #expect(tokenizer.idToToken(7) == "bbbbbbbbba")
+        #expect(tokenizer.tokenToID("bbbbbbbbb") == 8)
+        #expect(tokenizer.vocabularySize == 8)
+    }
+
     @Test func decodeRejectsUnknownIDs() throws {
         let tokenizer = try Tokenizer(json: Data(Self.tinyBPE.utf8))
         #expect(throws: TextModelsError.invalidTokenID(6, vocabularySize: 6)) { try tokenizer.decode([0, 6]) }

@@ -39,36 +39,53 @@ struct BPEModel: TokenizerModel {
 
     /// Merge table from the merges array: each pair's ids → (rank, id of the concatenation). The right token's
     /// first `prefixByteCount` bytes (the continuing-subword prefix) are dropped from the concatenation.
+    ///
+    /// In three passes, because a large tokenizer's tables do not fit in the cache: gather every merge's two
+    /// tokens, look them all up in slot order, then resolve the concatenations and build the table in bulk.
     private static func readMerges(_ document: [UInt8], _ range: Range<Int>, _ vocabulary: Vocabulary, prefixByteCount: Int,
                                    _ reader: ConfigReader) throws(TextModelsError) -> PairTable {
-        var merges = PairTable(capacity: max(16, range.count / 12))
-        var failure: String?
-        var merged: [UInt8] = []
+        var lefts = ByteStringTable.Keys(reservingCapacity: range.count / 12)
+        var rights = ByteStringTable.Keys(reservingCapacity: range.count / 12)
         do {
-            try JSONParser.forEachMerge(document, range: range) { rank, left, right in
-                guard failure == nil else { return }
-                guard let leftID = vocabulary.id(bytes: left) else {
-                    failure = "merge \(rank + 1): '\(String(decoding: left, as: UTF8.self))' is not in the vocabulary"
-                    return
-                }
-                guard let rightID = vocabulary.id(bytes: right) else {
-                    failure = "merge \(rank + 1): '\(String(decoding: right, as: UTF8.self))' is not in the vocabulary"
-                    return
-                }
-                merged.removeAll(keepingCapacity: true)
-                merged.append(contentsOf: left)
-                merged.append(contentsOf: right.dropFirst(prefixByteCount))
-                guard let mergedID = merged.withUnsafeBufferPointer({ vocabulary.id(bytes: $0) }) else {
-                    failure = "merge \(rank + 1): '\(String(decoding: merged, as: UTF8.self))' is not in the vocabulary"
-                    return
-                }
-                merges.insert(UInt64(leftID) << 32 | UInt64(rightID), UInt64(rank) << 32 | UInt64(mergedID))
+            try JSONParser.forEachMerge(document, range: range) { _, left, right in
+                lefts.append(left)
+                rights.append(right)
             }
         } catch {
             throw reader.fail("'model.merges' at byte \(error.offset): \(error.reason)")
         }
+        let leftIDs = vocabulary.table.find(all: lefts), rightIDs = vocabulary.table.find(all: rights)
+
+        var keys: [UInt64] = [], values: [UInt64] = []
+        keys.reserveCapacity(lefts.count)
+        values.reserveCapacity(lefts.count)
+        var merged: [UInt8] = []
+        // Vocabularies trained with their merges give the token of merge `rank` the id `rank + offset` (256 in
+        // GPT-2's); guessing it saves a hash probe, a cache miss, on most of the merges of a large tokenizer.
+        var offset = 0
+        var failure: String?
+        for rank in 0..<lefts.count {
+            guard let leftID = leftIDs[rank] else {
+                failure = "merge \(rank + 1): '\(lefts.withKey(rank) { String(decoding: $0, as: UTF8.self) })' is not in the vocabulary"
+                break
+            }
+            guard let rightID = rightIDs[rank] else {
+                failure = "merge \(rank + 1): '\(rights.withKey(rank) { String(decoding: $0, as: UTF8.self) })' is not in the vocabulary"
+                break
+            }
+            merged.removeAll(keepingCapacity: true)
+            lefts.withKey(rank) { merged.append(contentsOf: $0) }
+            rights.withKey(rank) { merged.append(contentsOf: $0.dropFirst(prefixByteCount)) }
+            guard let mergedID = merged.withUnsafeBufferPointer({ vocabulary.id(bytes: $0, guess: rank + offset) }) else {
+                failure = "merge \(rank + 1): '\(String(decoding: merged, as: UTF8.self))' is not in the vocabulary"
+                break
+            }
+            keys.append(UInt64(leftID) << 32 | UInt64(rightID))
+            values.append(UInt64(rank) << 32 | UInt64(mergedID))
+            offset = mergedID - rank
+        }
         if let failure { throw reader.fail(failure) }
-        return merges
+        return PairTable(keys: keys, values: values)
     }
 
     var vocabularySize: Int { vocabulary.count }

@@ -3,7 +3,9 @@
 /// milliseconds, which per-key `[Unicode.Scalar]` arrays in a `Dictionary` do not.
 ///
 /// Loading is bound by cache misses, so each 16-byte slot holds everything a lookup needs: hash tag, value and
-/// the key itself when it is at most 7 bytes (most tokens), otherwise its place in the arena.
+/// the key itself when it is at most 7 bytes (most tokens), otherwise its place in the arena. The table is built,
+/// and searched in bulk, in slot order (`SlotOrder`): a 150k-entry table is several MB, and visiting its slots in
+/// key order would miss the cache on almost every key.
 struct ByteStringTable: Sendable {
     /// Where a key is: `inlineFlag | length << 56 | bytes` for short keys, else `arenaOffset << 24 | length`.
     typealias KeySpan = UInt64
@@ -14,18 +16,98 @@ struct ByteStringTable: Sendable {
         var span: KeySpan
     }
 
-    private var arena: [UInt8] = []
+    /// Byte strings gathered before a build or a bulk lookup: bytes copied once, hashes computed once.
+    struct Keys: Sendable {
+        fileprivate var arena: [UInt8] = []
+        fileprivate var spans: [KeySpan] = []
+        fileprivate var hashes: [Int] = []
+
+        init(reservingCapacity count: Int = 0) {
+            spans.reserveCapacity(count)
+            hashes.reserveCapacity(count)
+        }
+
+        var count: Int { spans.count }
+
+        mutating func append(_ key: UnsafeBufferPointer<UInt8>) {
+            hashes.append(ByteStringTable.hash(key))
+            if let inline = ByteStringTable.inlineSpan(key) {
+                spans.append(inline)
+            } else {
+                spans.append(UInt64(arena.count) << 24 | UInt64(min(key.count, 0xFF_FFFF)))
+                arena.append(contentsOf: key)
+            }
+        }
+
+        /// The same keys in the order `order` lists them, their bytes laid out in that order too.
+        func permuted(_ order: [Int]) -> Keys {
+            var result = Keys(reservingCapacity: order.count)
+            result.hashes = order.map { hashes[$0] }
+            var newSpans = [KeySpan](repeating: 0, count: order.count)
+            var newArena = [UInt8](repeating: 0, count: arena.count)
+            var end = 0
+            arena.withUnsafeBufferPointer { source in
+                newArena.withUnsafeMutableBufferPointer { target in
+                    for (position, i) in order.enumerated() {
+                        let span = spans[i]
+                        guard span & ByteStringTable.inlineFlag == 0 else { newSpans[position] = span; continue }
+                        let length = Int(span & 0xFF_FFFF), start = Int(span >> 24)
+                        newSpans[position] = UInt64(end) << 24 | UInt64(length)
+                        for k in 0..<length { target[end + k] = source[start + k] }
+                        end += length
+                    }
+                }
+            }
+            result.spans = newSpans
+            result.arena = newArena
+            return result
+        }
+
+        /// Calls `body` with the bytes of key `index`.
+        func withKey<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+            ByteStringTable.withBytes(of: spans[index], in: arena, body)
+        }
+    }
+
+    private var arena: [UInt8]
     private var slots: [Slot]
     private var mask: Int
     private(set) var count = 0
+    /// How many keys repeated one already present (a vocabulary listing a token twice): the later one's value won.
+    private(set) var overwrites = 0
     private static let inlineFlag: UInt64 = 1 << 63
 
-    init(capacity: Int = 16) {
+    /// The table mapping `keys[i]` to `values[i]` (at most 2^32 - 2); a later duplicate key wins, as in a Rust
+    /// `HashMap` built by `collect`. Spans handed out by `span(of:)` are the keys' spans in `keys`.
+    init(keys: Keys, values: [Int]) {
         var size = 16
-        while size < capacity * 2 { size <<= 1 }
+        while size < keys.count * 2 { size <<= 1 }
+        arena = keys.arena
         slots = [Slot](repeating: Slot(meta: 0, span: 0), count: size)
         mask = size - 1
-        arena.reserveCapacity(capacity * 8)
+        let mask = mask
+        // Equal keys share a home slot, and the order is stable within it, so "later wins" still holds.
+        for i in SlotOrder.indices(count: keys.count, slotCount: size, home: { keys.hashes[$0] & mask }) {
+            place(hash: keys.hashes[i], span: keys.spans[i], value: values[i])
+        }
+    }
+
+    private mutating func place(hash: Int, span: KeySpan, value: Int) {
+        let tag = Self.tag(hash)
+        let meta = tag | UInt64(UInt32(truncatingIfNeeded: value + 1))
+        var slot = hash & mask
+        while true {
+            let s = slots[slot]
+            if s.meta == 0 { break }
+            if s.meta & 0xFFFF_FFFF_0000_0000 == tag, sameKey(s.span, span) {
+                slots[slot].meta = meta
+                overwrites += 1
+                return
+            }
+            slot = (slot + 1) & mask
+        }
+        slots[slot] = Slot(meta: meta, span: span)
+        count += 1
     }
 
     @inline(__always) static func hash(_ key: UnsafeBufferPointer<UInt8>) -> Int {
@@ -48,6 +130,17 @@ struct ByteStringTable: Sendable {
         return inlineFlag | UInt64(key.count) << 56 | packed
     }
 
+    @inline(__always) private static func withBytes<R>(of span: KeySpan, in arena: [UInt8],
+                                                       _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if span & inlineFlag != 0 {
+            var packed = span & 0x00FF_FFFF_FFFF_FFFF
+            let length = Int((span >> 56) & 0x7F)
+            return withUnsafeBytes(of: &packed) { body(UnsafeBufferPointer(rebasing: $0.bindMemory(to: UInt8.self)[..<length])) }
+        }
+        let length = Int(span & 0xFF_FFFF), start = Int(span >> 24)
+        return arena.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[start..<(start + length)])) }
+    }
+
     @inline(__always) private func keyEquals(_ span: KeySpan, _ key: UnsafeBufferPointer<UInt8>, inline: KeySpan?) -> Bool {
         if span & Self.inlineFlag != 0 { return inline == span }
         let length = Int(span & 0xFF_FFFF), start = Int(span >> 24)
@@ -58,11 +151,19 @@ struct ByteStringTable: Sendable {
         }
     }
 
+    /// Whether two spans of this table's arena hold the same key.
+    private func sameKey(_ a: KeySpan, _ b: KeySpan) -> Bool {
+        if a & Self.inlineFlag != 0 || b & Self.inlineFlag != 0 { return a == b }
+        return Self.withBytes(of: b, in: arena) { keyEquals(a, $0, inline: nil) }
+    }
+
     /// The value for `key`, or nil.
     @inline(__always) func find(_ key: UnsafeBufferPointer<UInt8>) -> Int? {
-        let hash = Self.hash(key)
+        find(key, hash: Self.hash(key), inline: Self.inlineSpan(key))
+    }
+
+    @inline(__always) private func find(_ key: UnsafeBufferPointer<UInt8>, hash: Int, inline: KeySpan?) -> Int? {
         let tag = Self.tag(hash)
-        let inline = Self.inlineSpan(key)
         var slot = hash & mask
         while true {
             let s = slots[slot]
@@ -76,67 +177,53 @@ struct ByteStringTable: Sendable {
 
     func find(_ key: [UInt8]) -> Int? { key.withUnsafeBufferPointer { find($0) } }
 
+    /// The value of the key stored at `span`.
+    func find(keyOf span: KeySpan) -> Int? { Self.withBytes(of: span, in: arena) { find($0) } }
+
+    /// The values of all `queries` (nil where absent), looked up in slot order.
+    func find(all queries: Keys) -> [Int?] {
+        var found = [Int?](repeating: nil, count: queries.count)
+        let mask = mask
+        for i in SlotOrder.indices(count: queries.count, slotCount: slots.count, home: { queries.hashes[$0] & mask }) {
+            let span = queries.spans[i]
+            found[i] = queries.withKey(i) { find($0, hash: queries.hashes[i], inline: span & Self.inlineFlag != 0 ? span : nil) }
+        }
+        return found
+    }
+
+    /// Whether the key stored at `span` is `key`: a check without hashing or probing.
+    @inline(__always) func span(_ span: KeySpan, holds key: UnsafeBufferPointer<UInt8>) -> Bool {
+        keyEquals(span, key, inline: Self.inlineSpan(key))
+    }
+
+    /// Where key `index` of the `keys` this table was built from is stored, for `keyString` and `span(_:holds:)`.
+    static func span(of index: Int, in keys: Keys) -> KeySpan { keys.spans[index] }
+
     /// The key at `span` as a String (invalid UTF-8 repaired with U+FFFD).
     func keyString(_ span: KeySpan) -> String {
-        if span & Self.inlineFlag != 0 {
-            let length = Int((span >> 56) & 0x7F)
-            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: span >> (8 * UInt64($0))) }
-            return String(decoding: bytes, as: UTF8.self)
-        }
-        let length = Int(span & 0xFF_FFFF), start = Int(span >> 24)
-        return arena.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[start..<(start + length)]), as: UTF8.self) }
+        Self.withBytes(of: span, in: arena) { String(decoding: $0, as: UTF8.self) }
     }
+}
 
-    /// Inserts or overwrites (a later duplicate key wins, as in a Rust `HashMap` built by `collect`).
-    /// Returns where the key is stored, for `keyString`. Keys longer than 16 MB are truncated in the span.
-    @discardableResult
-    mutating func insert(_ key: UnsafeBufferPointer<UInt8>, value: Int) -> KeySpan {
-        if (count + 1) * 2 > slots.count { grow() }
-        let hash = Self.hash(key)
-        let tag = Self.tag(hash)
-        let inline = Self.inlineSpan(key)
-        let meta = tag | UInt64(UInt32(truncatingIfNeeded: value + 1))
-        var slot = hash & mask
-        while true {
-            let s = slots[slot]
-            if s.meta == 0 { break }
-            if s.meta & 0xFFFF_FFFF_0000_0000 == tag, keyEquals(s.span, key, inline: inline) {
-                slots[slot].meta = meta
-                return s.span
-            }
-            slot = (slot + 1) & mask
+/// A visiting order for bulk work on an open-addressing table: entries sorted by home slot with a stable counting
+/// sort on the slot's high bits, so the table is walked front to back (a few KB at a time) instead of at random.
+enum SlotOrder {
+    static func indices(count: Int, slotCount: Int, home: (Int) -> Int) -> [Int] {
+        // Buckets of 64 slots: 1 KB of a 16-byte-slot table, in cache while its entries are placed.
+        let shift = 6
+        let buckets = max(1, slotCount >> shift)
+        var starts = [Int](repeating: 0, count: buckets + 1)
+        var homes = [Int](repeating: 0, count: count)
+        for i in 0..<count {
+            homes[i] = home(i) >> shift
+            starts[homes[i] + 1] += 1
         }
-        let span: KeySpan
-        if let inline {
-            span = inline
-        } else {
-            span = UInt64(arena.count) << 24 | UInt64(min(key.count, 0xFF_FFFF))
-            arena.append(contentsOf: key)
+        for b in 0..<buckets { starts[b + 1] += starts[b] }
+        var order = [Int](repeating: 0, count: count)
+        for i in 0..<count {
+            order[starts[homes[i]]] = i
+            starts[homes[i]] += 1
         }
-        slots[slot] = Slot(meta: meta, span: span)
-        count += 1
-        return span
-    }
-
-    private mutating func grow() {
-        let old = slots
-        slots = [Slot](repeating: Slot(meta: 0, span: 0), count: max(16, old.count * 2))
-        mask = slots.count - 1
-        for s in old where s.meta != 0 {
-            var slot = Int(truncatingIfNeeded: rehash(s.span)) & mask
-            while slots[slot].meta != 0 { slot = (slot + 1) & mask }
-            slots[slot] = s
-        }
-    }
-
-    /// The hash of the key stored at `span` (its tag alone is not enough to place it).
-    private func rehash(_ span: KeySpan) -> Int {
-        if span & Self.inlineFlag != 0 {
-            let length = Int((span >> 56) & 0x7F)
-            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: span >> (8 * UInt64($0))) }
-            return bytes.withUnsafeBufferPointer { Self.hash($0) }
-        }
-        let length = Int(span & 0xFF_FFFF), start = Int(span >> 24)
-        return arena.withUnsafeBufferPointer { Self.hash(UnsafeBufferPointer(rebasing: $0[start..<(start + length)])) }
+        return order
     }
 }

@@ -1,19 +1,31 @@
 /// Open-addressing map from a token-id pair (packed in a UInt64) to its merge (rank << 32 | merged id). Lookups
 /// sit in BPE's inner loop and 150k inserts in loading, where Swift's `Dictionary` is several times slower.
+///
+/// Keys and values are interleaved (`entries[2 * slot]`, `entries[2 * slot + 1]`): one cache miss per probe.
 struct PairTable: Sendable {
-    private var keys: [UInt64]
-    private var values: [UInt64]
+    private var entries: [UInt64]
     private var mask: Int
     private(set) var count = 0
     /// Marks an empty slot; no real pair has it (ids are below 2^31).
     private static let empty = UInt64.max
 
-    init(capacity: Int) {
+    /// The table mapping `keys[i]` to `values[i]`; a later duplicate key wins, as in `tokenizers`. Entries are
+    /// placed in slot order (`SlotOrder`): 150k merges make a table of several MB.
+    init(keys: [UInt64], values: [UInt64]) {
         var size = 16
-        while size < capacity * 2 { size <<= 1 }
-        keys = [UInt64](repeating: Self.empty, count: size)
-        values = [UInt64](repeating: 0, count: size)
+        while size < keys.count * 2 { size <<= 1 }
+        entries = Self.emptyEntries(size)
         mask = size - 1
+        let mask = mask
+        for i in SlotOrder.indices(count: keys.count, slotCount: size, home: { Self.slot(keys[$0], mask) }) {
+            insert(keys[i], values[i])
+        }
+    }
+
+    private static func emptyEntries(_ slots: Int) -> [UInt64] {
+        var entries = [UInt64](repeating: 0, count: 2 * slots)
+        for slot in 0..<slots { entries[2 * slot] = empty }
+        return entries
     }
 
     @inline(__always) private static func slot(_ key: UInt64, _ mask: Int) -> Int {
@@ -25,8 +37,8 @@ struct PairTable: Sendable {
     @inline(__always) subscript(key: UInt64) -> UInt64? {
         var slot = Self.slot(key, mask)
         while true {
-            let k = keys[slot]
-            if k == key { return values[slot] }
+            let k = entries[2 * slot]
+            if k == key { return entries[2 * slot + 1] }
             if k == Self.empty { return nil }
             slot = (slot + 1) & mask
         }
@@ -34,25 +46,24 @@ struct PairTable: Sendable {
 
     /// Inserts or overwrites (a later duplicate merge wins, as in `tokenizers`).
     mutating func insert(_ key: UInt64, _ value: UInt64) {
-        if (count + 1) * 2 > keys.count { grow() }
+        if (count + 1) * 2 > mask + 1 { grow() }
         var slot = Self.slot(key, mask)
         while true {
-            let k = keys[slot]
-            if k == key { values[slot] = value; return }
+            let k = entries[2 * slot]
+            if k == key { entries[2 * slot + 1] = value; return }
             if k == Self.empty { break }
             slot = (slot + 1) & mask
         }
-        keys[slot] = key
-        values[slot] = value
+        entries[2 * slot] = key
+        entries[2 * slot + 1] = value
         count += 1
     }
 
     private mutating func grow() {
-        let oldKeys = keys, oldValues = values
-        keys = [UInt64](repeating: Self.empty, count: oldKeys.count * 2)
-        values = [UInt64](repeating: 0, count: oldKeys.count * 2)
-        mask = keys.count - 1
+        let old = entries
+        entries = Self.emptyEntries(2 * (mask + 1))
+        mask = 2 * (mask + 1) - 1
         count = 0
-        for i in 0..<oldKeys.count where oldKeys[i] != Self.empty { insert(oldKeys[i], oldValues[i]) }
+        for slot in 0..<(old.count / 2) where old[2 * slot] != Self.empty { insert(old[2 * slot], old[2 * slot + 1]) }
     }
 }

@@ -24,20 +24,36 @@ struct Vocabulary: Sendable {
 
     /// Reads the `{"token": id, ...}` object at `range` of the document without building Strings.
     init(document: [UInt8], range: Range<Int>, reader: ConfigReader) throws(TextModelsError) {
-        var table = ByteStringTable(capacity: max(16, range.count / 12))
-        var spanOfID: [ByteStringTable.KeySpan?] = []
+        var keys = ByteStringTable.Keys(reservingCapacity: range.count / 12)
+        var ids: [Int] = []
+        ids.reserveCapacity(range.count / 12)
         var badID: Int?
         do {
             try JSONParser.forEachIntegerMember(document, range: range) { key, id in
                 guard id >= 0, id <= Self.maximumID else { badID = id; return }
-                let span = table.insert(key, value: id)
-                if id >= spanOfID.count { spanOfID.append(contentsOf: repeatElement(nil, count: id + 1 - spanOfID.count)) }
-                spanOfID[id] = span
+                keys.append(key)
+                ids.append(id)
             }
         } catch {
             throw reader.fail("'model.vocab' at byte \(error.offset): \(error.reason)")
         }
         if let badID { throw reader.fail("vocabulary id \(badID) is out of range") }
+        if zip(ids, ids.dropFirst()).contains(where: { $0 > $1 }) {
+            // Lay the keys out in id order (as `tokenizers` writes them; a file sorted by token is not): merges
+            // are resolved by id, so the bytes they compare against are then read front to back.
+            let order = SlotOrder.indices(count: ids.count, slotCount: ((ids.max() ?? 0) + 1) << 6, home: { ids[$0] << 6 })
+            keys = keys.permuted(order)
+            ids = order.map { ids[$0] }
+        }
+        var spanOfID = [ByteStringTable.KeySpan?](repeating: nil, count: (ids.max() ?? -1) + 1)
+        for (index, id) in ids.enumerated() { spanOfID[id] = ByteStringTable.span(of: index, in: keys) }
+        let table = ByteStringTable(keys: keys, values: ids)
+        if table.overwrites > 0 {
+            // A token listed twice keeps its later id only (as in `tokenizers`): the earlier id has no token.
+            for id in spanOfID.indices {
+                if let span = spanOfID[id], table.find(keyOf: span) != id { spanOfID[id] = nil }
+            }
+        }
         self.table = table
         self.spanOfID = spanOfID
         for c in 0..<0x200 {
@@ -49,6 +65,16 @@ struct Vocabulary: Sendable {
     }
 
     @inline(__always) func id(bytes: UnsafeBufferPointer<UInt8>) -> Int? { table.find(bytes) }
+
+    /// The id of `bytes` when it is likely `guess`: one comparison instead of a hash probe when the guess is right.
+    /// Exact either way: a right guess is only taken when no token is listed twice, so that the key has no other id.
+    @inline(__always) func id(bytes: UnsafeBufferPointer<UInt8>, guess: Int) -> Int? {
+        if guess >= 0, guess < spanOfID.count, table.overwrites == 0, let span = spanOfID[guess],
+           table.span(span, holds: bytes) {
+            return guess
+        }
+        return table.find(bytes)
+    }
 
     func id(_ token: [Unicode.Scalar]) -> Int? {
         withUTF8(token) { table.find($0) }
