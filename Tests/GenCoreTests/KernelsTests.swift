@@ -284,3 +284,34 @@ extension KernelsTests {
         }
     }
 }
+
+extension KernelsTests {
+    @Suite struct WinogradTests {
+        /// gk_conv3x3_winograd_f32 against the implicit-GEMM convolution on each path and thread count, with chunks
+        /// of 1, 7 and 40 tiles that end mid tile row and mid image, odd sizes (a partial last tile row and
+        /// column) and 2 images. Within 1e-5 · max: the two differ by rounding only.
+        @Test func winogradMatchesImplicitGEMMAcrossChunks() throws {
+            let (n, c, h, w, o) = (2, 5, 9, 7, 6)
+            var rng = KernelTestRandom(state: 23)
+            let x = rng.array(n * c * h * w), weight = rng.array(o * c * 9)
+            var expected = [Float](repeating: 0, count: n * o * h * w)
+            for image in 0..<n {
+                x.withUnsafeBufferPointer { xs in
+                    expected.withUnsafeMutableBufferPointer { ys in
+                        gk_conv2d_f32(o, weight, c * 9, xs.baseAddress! + image * c * h * w, c, h, w, 3, 3, 1, 1, 1, 1, 1, 1,
+                                      h, w, ys.baseAddress! + image * o * h * w, h * w)
+                    }
+                }
+            }
+            let largest = expected.map(abs).max() ?? 0
+            try forEachKernelPath { isa, threads in
+                for chunk in [1, 7, 40, 0] {
+                    var y = [Float](repeating: .nan, count: n * o * h * w)
+                    #expect(gk_conv3x3_winograd_f32(n, o, c, h, w, weight, x, &y, chunk) == 0)
+                    let worst = zip(y, expected).map { abs($0 - $1) }.max() ?? .nan
+                    #expect(worst <= 1e-5 * largest, "\(isa) t\(threads) chunk \(chunk): \(worst) vs \(largest)")
+                }
+            }
+        }
+    }
+}

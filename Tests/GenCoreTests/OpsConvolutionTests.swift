@@ -27,6 +27,40 @@ import Testing
 
     @Test func convolutionsMatchTorch() throws { try Self.checkConvolutions() }
 
+    /// The Winograd F(2×2, 3×3) path (3×3, stride 1, padding 1, ≥ 16 channels, ≥ 256 output tiles) against a direct
+    /// sum in double precision: odd height and width (partial tiles at the edges), two images, a bias, and channel
+    /// counts that fill no SIMD width exactly. Tolerance 1e-5 · max, as for the implicit GEMM.
+    @Test func winogradConvolutionMatchesDirectSum() {
+        let (n, c, h, w, o) = (3, 19, 23, 21, 17)
+        let x = Tensor(shape: [n, c, h, w], values: (0..<(n * c * h * w)).map { Float(($0 * 7919) % 211) / 105 - 1 })
+        let weight = Tensor(shape: [o, c, 3, 3], values: (0..<(o * c * 9)).map { Float(($0 * 104_729) % 97) / 48 - 1 })
+        let bias = Tensor(shape: [o], values: (0..<o).map { Float($0) / 4 - 2 })
+        let y = conv2d(x, weight: weight, bias: bias, padding: (1, 1))
+        #expect(y.shape == [n, o, h, w])
+        let xs = x.floats, ws = weight.floats, ys = y.floats
+        var worst = 0.0, largest = 0.0
+        for image in 0..<n {
+            for oc in 0..<o {
+                for oy in 0..<h {
+                    for ox in 0..<w {
+                        var sum = Double(bias.floats[oc])
+                        for ic in 0..<c {
+                            for ki in 0..<3 where oy + ki - 1 >= 0 && oy + ki - 1 < h {
+                                for kj in 0..<3 where ox + kj - 1 >= 0 && ox + kj - 1 < w {
+                                    sum += Double(xs[((image * c + ic) * h + oy + ki - 1) * w + ox + kj - 1])
+                                        * Double(ws[((oc * c + ic) * 3 + ki) * 3 + kj])
+                                }
+                            }
+                        }
+                        worst = max(worst, abs(sum - Double(ys[((image * o + oc) * h + oy) * w + ox])))
+                        largest = max(largest, abs(sum))
+                    }
+                }
+            }
+        }
+        #expect(worst <= 1e-5 * largest, "\(worst) vs \(largest)")
+    }
+
     /// An output wider than one GEMM column block (4900 pixels > 4080) with a kernel depth that splits into K blocks
     /// (300 > 256), padding, stride and dilation, against a direct sum in double precision. Tolerance 1e-5 · max.
     @Test func largeConvolutionMatchesDirectSum() {
