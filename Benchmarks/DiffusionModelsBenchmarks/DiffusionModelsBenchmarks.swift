@@ -9,6 +9,14 @@ import GenCore
 
 let quick = ProcessInfo.processInfo.environment["GENKIT_BENCH_QUICK"] != nil
 
+/// GENKIT_BENCH_ONLY=a,b registers only the benchmarks whose names contain one of the comma-separated parts
+/// (`swift package benchmark --filter` still builds and starts every benchmark's setup here).
+let only = ProcessInfo.processInfo.environment["GENKIT_BENCH_ONLY"]?.split(separator: ",").map(String.init)
+
+func wanted(_ name: String) -> Bool {
+    only.map { parts in parts.contains { name.contains($0) } } ?? true
+}
+
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .throughput], timeUnits: .milliseconds,

@@ -5,7 +5,9 @@ import GenCore
 /// A whole 25-step DPM-Solver++ 2M run over SD-sized latents (1×4×64×64) with a stand-in model output:
 /// the scheduler's own cost per image, which should stay negligible next to the UNet.
 func registerSchedulerBenchmarks() {
-    Benchmark("DPM-Solver++ 2M, 25 steps, 4x64x64 latents") { benchmark in
+    let name = "DPM-Solver++ 2M, 25 steps, 4x64x64 latents"
+    guard wanted(name) else { return }
+    Benchmark(name) { benchmark in
         let config = SchedulerConfig(className: DPMSolverMultistepScheduler.className)
         var generator = TorchGenerator(seed: 0)
         let latents = generator.randn([1, 4, 64, 64])

@@ -21,8 +21,10 @@ func stableDiffusionUNetConfig() -> UNet2DConditionConfig {
 /// 4×64×64 latents (512×512 images), 77 text tokens; random float32 weights. Tools/bench_unet.py times
 /// diffusers' UNet2DConditionModel on the same shape.
 func registerUNetBenchmarks() {
+    let name = "UNet2DCondition SD1.5 step, batch 2, 64x64 latents"
+    guard wanted(name) else { return }
     Benchmark(
-        "UNet2DCondition SD1.5 step, batch 2, 64x64 latents",
+        name,
         configuration: .init(
             metrics: [.wallClock, .throughput], timeUnits: .milliseconds, warmupIterations: quick ? 0 : 1,
             maxDuration: .seconds(quick ? 1 : 120), maxIterations: quick ? 1 : 3)

@@ -6,7 +6,9 @@ import GenCore
 /// weights, decoding one 1×4×64×64 latent to a 512×512 image; quick mode decodes 1×4×8×8 with a 32/32-channel
 /// stand-in. Tools/bench_diffusion.py times diffusers on the same shape.
 func registerVAEBenchmarks() {
-    Benchmark("AutoencoderKL decode, SD-1.5 VAE, 1x4x64x64 latent") { benchmark in
+    let name = "AutoencoderKL decode, SD-1.5 VAE, 1x4x64x64 latent"
+    guard wanted(name) else { return }
+    Benchmark(name) { benchmark in
         var config = AutoencoderKLConfig()
         config.blockOutChannels = quick ? [32, 32] : [128, 256, 512, 512]
         config.downBlockTypes = Array(repeating: "DownEncoderBlock2D", count: config.blockOutChannels.count)

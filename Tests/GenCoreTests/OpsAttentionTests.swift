@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import GenCore
 
@@ -18,6 +19,36 @@ import Testing
     }
 
     @Test func attentionMatchesTorch() throws { try Self.checkAttention() }
+
+    /// More query rows than one work item takes (600 > 256, so three blocks, the last one partial), causal with
+    /// more keys than queries (bottom-right alignment across block edges), two heads sharing one key/value head,
+    /// against a direct double-precision softmax. Tolerance 2e-6 · max.
+    @Test func causalAttentionAcrossQueryBlocksMatchesDirectSoftmax() {
+        let (hq, tq, tk, d) = (2, 600, 613, 4)
+        let q = Tensor(shape: [1, hq, tq, d], values: (0..<(hq * tq * d)).map { Float(($0 * 7919) % 211) / 105 - 1 })
+        let k = Tensor(shape: [1, 1, tk, d], values: (0..<(tk * d)).map { Float(($0 * 104_729) % 97) / 48 - 1 })
+        let v = Tensor(shape: [1, 1, tk, d], values: (0..<(tk * d)).map { Float(($0 * 31) % 23) / 11 - 1 })
+        let out = scaledDotProductAttention(query: q, key: k, value: v, isCausal: true).floats
+        let qs = q.floats, ks = k.floats, vs = v.floats, scale = 1 / Double(d).squareRoot()
+        var worst = 0.0, largest = 0.0
+        for h in 0..<hq {
+            for i in 0..<tq {
+                let visible = i + (tk - tq) + 1
+                var logits = [Double](repeating: 0, count: visible)
+                for j in 0..<visible {
+                    logits[j] = (0..<d).reduce(0.0) { $0 + Double(qs[(h * tq + i) * d + $1]) * Double(ks[j * d + $1]) } * scale
+                }
+                let top = logits.max() ?? 0
+                let weights = logits.map { exp($0 - top) }, total = weights.reduce(0, +)
+                for e in 0..<d {
+                    let expected = (0..<visible).reduce(0.0) { $0 + weights[$1] * Double(vs[$1 * d + e]) } / total
+                    worst = max(worst, abs(expected - Double(out[(h * tq + i) * d + e])))
+                    largest = max(largest, abs(expected))
+                }
+            }
+        }
+        #expect(worst <= 2e-6 * largest, "\(worst) vs \(largest)")
+    }
 
     @Test func fullyMaskedQueryGivesNaN() {
         let q = Tensor(repeating: 1, shape: [1, 1, 3, 2]), kv = Tensor(repeating: 1, shape: [1, 1, 2, 2])
