@@ -25,13 +25,21 @@ from transformers import (GPT2Config, LlamaConfig, LlavaConfig, LlavaForConditio
                           VisionEncoderDecoderConfig, VisionEncoderDecoderModel, ViTConfig, ViTImageProcessor)
 
 EOS, PAD, IMAGE = "<|endoftext|>", "<pad>", "<image>"
-# LLaVA-1.5's template puts the image before the question. Ours puts the question first ("USER: what color is the
-# diamond? <image> ASSISTANT:"), so that image tokens can attend to the question and mark the patches it asks about;
-# with the image first, a model this small did not learn to bind a colour word to its object in the time we have.
-LLAVA_TEMPLATE = (
+# Two chat templates. Question first ("USER: what color is the diamond? <image> ASSISTANT:") lets image tokens attend
+# to the question and mark the patches it asks about; the image first (--image-first) is LLaVA-1.5's own order.
+QUESTION_FIRST_TEMPLATE = (
     "{% for message in messages %}{% if message['role'] == 'user' %}USER: "
     "{% for part in message['content'] %}{% if part['type'] == 'text' %}{{ part['text'] }}{% endif %}{% endfor %}"
     "{% for part in message['content'] %}{% if part['type'] == 'image' %} <image>{% endif %}{% endfor %}"
+    " {% else %}ASSISTANT: {% for part in message['content'] %}{% if part['type'] == 'text' %}{{ part['text'] }}"
+    "{% endif %}{% endfor %}{{ eos_token }}{% endif %}{% endfor %}{% if add_generation_prompt %}ASSISTANT:{% endif %}"
+)
+# LLaVA-1.5's own order: "USER: <image> what color is the diamond? ASSISTANT:". Later turns of a training conversation
+# ("USER: Q2 ASSISTANT: A2") then see the image in the same place as the first, so one image teaches several answers.
+IMAGE_FIRST_TEMPLATE = (
+    "{% for message in messages %}{% if message['role'] == 'user' %}USER: "
+    "{% for part in message['content'] %}{% if part['type'] == 'image' %}<image> {% endif %}{% endfor %}"
+    "{% for part in message['content'] %}{% if part['type'] == 'text' %}{{ part['text'] }}{% endif %}{% endfor %}"
     " {% else %}ASSISTANT: {% for part in message['content'] %}{% if part['type'] == 'text' %}{{ part['text'] }}"
     "{% endif %}{% endfor %}{{ eos_token }}{% endif %}{% endfor %}{% if add_generation_prompt %}ASSISTANT:{% endif %}"
 )
@@ -121,7 +129,7 @@ def caption_batch(model, tok, pv, caps):
 CAPTION_QUESTION = "Describe this image."  # what GenKit's VisionLanguageModel.caption asks a LLaVA model
 
 
-def build_vqa(tok, patch=8):
+def build_vqa(tok, patch=8, image_first=False, heads=4, kv_heads=2):
     # A SigLIP tower of the captioner's ViT shape, so that it can start from the captioner's trained encoder
     # (--vision-from): SigLIP's encoder is ViT's without the class token, and (unlike CLIP, which normalises the
     # embeddings first) it adds nothing in between, so the copied tower gives the ViT's patch features (cosine
@@ -130,7 +138,7 @@ def build_vqa(tok, patch=8):
                                 image_size=64, patch_size=patch, hidden_act="gelu", layer_norm_eps=1e-12,
                                 vision_use_head=False)
     text = LlamaConfig(vocab_size=len(tok), hidden_size=128, intermediate_size=344, num_hidden_layers=4,
-                       num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=320,
+                       num_attention_heads=heads, num_key_value_heads=kv_heads, max_position_embeddings=320,
                        bos_token_id=tok.eos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id,
                        tie_word_embeddings=False)
     cfg = LlavaConfig(vision_config=vision, text_config=text, image_token_index=tok.convert_tokens_to_ids(IMAGE),
@@ -142,10 +150,11 @@ def build_vqa(tok, patch=8):
     # The captioner's pixel normalisation ([-1, 1]), so the copied encoder sees what it was trained on.
     image_processor = SiglipImageProcessor(size={"height": 64, "width": 64}, resample=2,
                                            image_mean=[0.5, 0.5, 0.5], image_std=[0.5, 0.5, 0.5])
-    tok.chat_template = LLAVA_TEMPLATE
+    template = IMAGE_FIRST_TEMPLATE if image_first else QUESTION_FIRST_TEMPLATE
+    tok.chat_template = template
     processor = LlavaProcessor(image_processor=image_processor, tokenizer=tok, patch_size=patch,
                                vision_feature_select_strategy="full", num_additional_image_tokens=0,
-                               chat_template=LLAVA_TEMPLATE)
+                               chat_template=template)
     return model, processor
 
 
@@ -163,7 +172,8 @@ def vqa_batch(model, processor, tok, pv, conversations):
     for turns in conversations:
         seq, lab = [], []
         for k, (q, a) in enumerate(turns):
-            # What LLAVA_TEMPLATE renders: "USER: Q <image> ASSISTANT: A<eos>USER: Q2 ASSISTANT: A2<eos>…"
+            # What the template renders: "USER: Q <image> ASSISTANT: A<eos>USER: Q2 ASSISTANT: A2<eos>…" (or the
+            # image before Q)
             prompt = vqa_prompt(processor, q).replace(IMAGE, IMAGE * n_image) if k == 0 else f"USER: {q} ASSISTANT:"
             p = tok(prompt)["input_ids"]
             ans = tok(" " + a)["input_ids"] + [tok.eos_token_id]
@@ -234,6 +244,12 @@ def main():
                     help="vqa: question-answer turns per training conversation (only the first sees the image after it)")
     ap.add_argument("--vision-lr-scale", type=float, default=0.1,
                     help="vqa with --vision-from: the started tower learns at this fraction of --lr")
+    ap.add_argument("--image-first", action="store_true",
+                    help="vqa: LLaVA-1.5's order, the image before the question (else the question comes first)")
+    ap.add_argument("--freeze-vision", action="store_true",
+                    help="vqa: keep the image tower as started (with --vision-from); only projector and LLM learn")
+    ap.add_argument("--heads", type=int, default=4, help="vqa: the language model's attention heads")
+    ap.add_argument("--kv-heads", type=int, default=2, help="vqa: its key/value heads (grouped-query attention)")
     ap.add_argument("--checkpoint-every", type=int, default=500, help="save the model so far every N steps")
     args = ap.parse_args()
     torch.manual_seed(args.seed)
@@ -242,7 +258,10 @@ def main():
     torch.set_flush_denormal(True)
 
     tok = train_tokenizer()
-    model, processor = (build_captioner if args.kind == "captioner" else build_vqa)(tok, args.patch)
+    if args.kind == "captioner":
+        model, processor = build_captioner(tok, args.patch)
+    else:
+        model, processor = build_vqa(tok, args.patch, args.image_first, args.heads, args.kv_heads)
     if args.init:
         model = type(model).from_pretrained(args.init)
     if args.vision_from:
@@ -256,7 +275,11 @@ def main():
 
     # A tower started from a trained encoder keeps most of what it knows: it learns more slowly than the rest.
     tower = [p for n, p in model.named_parameters() if "vision_tower" in n] if args.vision_from else []
-    rest = [p for p in model.parameters() if all(p is not t for t in tower)]
+    if args.freeze_vision:
+        for p in tower:
+            p.requires_grad_(False)  # no backward pass through the tower: about a third of a step's work
+        tower = []
+    rest = [p for p in model.parameters() if p.requires_grad and all(p is not t for t in tower)]
     groups = [{"params": rest, "scale": 1.0}] + ([{"params": tower, "scale": args.vision_lr_scale}] if tower else [])
     opt = torch.optim.AdamW(groups, lr=args.lr, weight_decay=0.01)
     rng = np.random.default_rng(args.seed)

@@ -117,12 +117,14 @@ def build_vae():
                          layers_per_block=1, latent_channels=4, norm_num_groups=8, sample_size=ds.SIZE)
 
 
-def build_unet(text_dim):
+def build_unet(text_dim, attention_levels=1):
+    # 32×32 → 16×16 → 8×8. Attention at the lowest `attention_levels` resolutions: at 8×8 only, the prompt sets
+    # colour and shape but not where the object goes (the judge found the asked third no more often than chance).
+    plain = 3 - attention_levels
     return UNet2DConditionModel(
         sample_size=ds.SIZE // 2, in_channels=4, out_channels=4,
-        # 32×32 → 16×16 → 8×8, attention only at 8×8: attention at higher resolutions doubled the CPU step time.
-        down_block_types=("DownBlock2D", "DownBlock2D", "CrossAttnDownBlock2D"),
-        up_block_types=("CrossAttnUpBlock2D", "UpBlock2D", "UpBlock2D"),
+        down_block_types=("DownBlock2D",) * plain + ("CrossAttnDownBlock2D",) * attention_levels,
+        up_block_types=("CrossAttnUpBlock2D",) * attention_levels + ("UpBlock2D",) * plain,
         block_out_channels=(16, 32, 64), layers_per_block=1, cross_attention_dim=text_dim,
         attention_head_dim=4, norm_num_groups=8)
 
@@ -283,6 +285,8 @@ def main():
     ap.add_argument("--unet-steps", type=int, default=3000)
     ap.add_argument("--unet-batch", type=int, default=32)
     ap.add_argument("--unet-lr", type=float, default=1e-3)
+    ap.add_argument("--attention-levels", type=int, default=1, choices=[1, 2, 3],
+                    help="UNet resolutions with cross-attention, from the lowest (1: 8x8 only)")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -319,7 +323,7 @@ def main():
 
     torch.manual_seed(args.seed)
     text_encoder = build_text_encoder(tokenizer)
-    unet = build_unet(text_encoder.config.hidden_size)
+    unet = build_unet(text_encoder.config.hidden_size, args.attention_levels)
     log(f"unet {sum(p.numel() for p in unet.parameters())} params, text encoder "
         f"{sum(p.numel() for p in text_encoder.parameters())}, vae {sum(p.numel() for p in vae.parameters())}")
     ema_unet, ema_text = train_unet(unet, text_encoder, tokenizer, (mean * scale, std * scale), prompts,
