@@ -21,6 +21,7 @@ typedef struct {
     long n, O, C, H, W, tiles_h, tiles_w, tile_begin, tile_count;
     const float *weight, *x;
     float *U, *V, *M, *y;
+    volatile int failed;   ///< set by a task that could not allocate its scratch rows
 } gk_winograd_ctx;
 
 static void filter_transform_task(void *vctx, long begin, long end) {
@@ -64,7 +65,10 @@ static void input_transform_task(void *vctx, long begin, long end) {
     gk_winograd_ctx *s = vctx;
     long per_image = s->tiles_h * s->tiles_w, CT = s->C * s->tile_count, W = s->W, width = W + 3;
     float *rows = malloc(sizeof(float) * 8 * (size_t)width);
-    if (!rows) return;   // cannot happen in practice (a few KB); the caller's result would be garbage, not a crash
+    if (!rows) {   // a few KB: reported, and the caller falls back to the implicit GEMM
+        s->failed = 1;
+        return;
+    }
     float *d[4] = {rows, rows + width, rows + 2 * width, rows + 3 * width};
     float *b[4] = {rows + 4 * width, rows + 5 * width, rows + 6 * width, rows + 7 * width};
     for (long c = begin; c < end; c++) {
@@ -160,17 +164,18 @@ int gk_conv3x3_winograd_f32(long n, long O, long C, long H, long W, const float 
         free(U); free(V); free(M);
         return -1;
     }
-    gk_winograd_ctx s = {n, O, C, H, W, tiles_h, tiles_w, 0, 0, weight, x, U, V, M, y};
+    gk_winograd_ctx s = {n, O, C, H, W, tiles_h, tiles_w, 0, 0, weight, x, U, V, M, y, 0};
     run_tasks(O * C, grain_for(O * C, 100), filter_transform_task, &s);
     for (long begin = 0; begin < tiles; begin += chunk) {
         s.tile_begin = begin;
         s.tile_count = tiles - begin < chunk ? tiles - begin : chunk;
         run_tasks(C, grain_for(C, 100 * s.tile_count), input_transform_task, &s);
+        if (s.failed) break;
         for (int xi = 0; xi < 16; xi++)
             gk_sgemm(0, 0, O, s.tile_count, C, 1.0f, U + (long)xi * O * C, C, V + (long)xi * C * s.tile_count,
                      s.tile_count, 0.0f, M + (long)xi * O * s.tile_count, s.tile_count);
         run_tasks(O, grain_for(O, 60 * s.tile_count), output_transform_task, &s);
     }
     free(U); free(V); free(M);
-    return 0;
+    return s.failed ? -1 : 0;
 }

@@ -35,7 +35,7 @@ void gk_conv2d_f32(long M, const float *W, long ldw, const float *x, long channe
 /// into y [n, O, H, W] (no bias), by Winograd F(2×2, 3×3): 2.25× fewer multiplications than the implicit GEMM,
 /// results equal up to rounding. Multithreaded on the pool. Tiles (2×2 output blocks, across all images) are
 /// transformed `chunk_tiles` at a time, or a cache-sized number when chunk_tiles <= 0. Returns 0, or -1 when its
-/// buffers cannot be allocated (y untouched: fall back to gk_conv2d_f32).
+/// buffers cannot be allocated (y then holds nothing useful: fall back to gk_conv2d_f32, which overwrites it).
 int gk_conv3x3_winograd_f32(long n, long O, long C, long H, long W, const float *weight, const float *x, float *y,
                             long chunk_tiles);
 
