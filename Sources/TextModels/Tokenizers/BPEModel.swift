@@ -1,3 +1,5 @@
+import Foundation
+
 /// Byte-pair encoding as in Hugging Face `tokenizers`: characters (with optional continuing-subword prefix and
 /// end-of-word suffix), unknown handling (byte fallback, fused unk), then merges applied lowest rank first.
 struct BPEModel: TokenizerModel {
@@ -15,7 +17,21 @@ struct BPEModel: TokenizerModel {
     init(_ json: JSONValue, document: [UInt8], _ reader: ConfigReader) throws(TextModelsError) {
         let path = "model"
         guard case .deferred(let vocabRange) = json["vocab"] else { throw reader.fail("'model.vocab' must be an object") }
-        let vocabulary = try Vocabulary(document: document, range: vocabRange, reader: reader)
+        let mergesRange: Range<Int>? = if case .deferred(let range) = json["merges"] { range } else { nil }
+        // The vocabulary and the merges are separate parts of the document: parse them on two threads (a large
+        // tokenizer's load is mostly this parsing and the table building).
+        let slots = LoadSlots()
+        DispatchQueue.concurrentPerform(iterations: 2) { part in
+            if part == 0 {
+                slots.vocabulary = Result { () throws(TextModelsError) in
+                    try Vocabulary(document: document, range: vocabRange, reader: reader)
+                }
+            } else if let mergesRange {
+                slots.mergeTokens = Result { () throws(TextModelsError) in try Self.mergeTokens(document, mergesRange, reader) }
+            }
+        }
+        guard let vocabularyResult = slots.vocabulary else { throw reader.fail("'model.vocab' was not read") }
+        let vocabulary = try vocabularyResult.get()
         self.vocabulary = vocabulary
         let prefix = try reader.optionalString(json, "continuing_subword_prefix", in: path)
         continuingSubwordPrefix = prefix.map { Array($0.unicodeScalars) }
@@ -33,17 +49,21 @@ struct BPEModel: TokenizerModel {
             unkID = nil
         }
         byteIDs = vocabulary.byteFallbackIDs()
-        guard case .deferred(let mergesRange) = json["merges"] else { throw reader.fail("'model.merges' must be an array") }
-        merges = try Self.readMerges(document, mergesRange, vocabulary, prefixByteCount: prefix?.utf8.count ?? 0, reader)
+        guard let tokens = slots.mergeTokens else { throw reader.fail("'model.merges' must be an array") }
+        let (lefts, rights) = try tokens.get()
+        merges = try Self.readMerges(lefts, rights, vocabulary, prefixByteCount: prefix?.utf8.count ?? 0, reader)
     }
 
-    /// Merge table from the merges array: each pair's ids → (rank, id of the concatenation). The right token's
-    /// first `prefixByteCount` bytes (the continuing-subword prefix) are dropped from the concatenation.
-    ///
-    /// In three passes, because a large tokenizer's tables do not fit in the cache: gather every merge's two
-    /// tokens, look them all up in slot order, then resolve the concatenations and build the table in bulk.
-    private static func readMerges(_ document: [UInt8], _ range: Range<Int>, _ vocabulary: Vocabulary, prefixByteCount: Int,
-                                   _ reader: ConfigReader) throws(TextModelsError) -> PairTable {
+    /// What the two threads of `init` hand back; each slot is written by one of them only, and read after both end.
+    private final class LoadSlots: @unchecked Sendable {
+        var vocabulary: Result<Vocabulary, TextModelsError>?
+        var mergeTokens: Result<(ByteStringTable.Keys, ByteStringTable.Keys), TextModelsError>?
+        var leftIDs: [Int?] = [], rightIDs: [Int?] = []
+    }
+
+    /// The two tokens of every merge in the merges array: `"a b"` strings or `["a", "b"]` pairs.
+    private static func mergeTokens(_ document: [UInt8], _ range: Range<Int>,
+                                    _ reader: ConfigReader) throws(TextModelsError) -> (ByteStringTable.Keys, ByteStringTable.Keys) {
         var lefts = ByteStringTable.Keys(reservingCapacity: range.count / 12)
         var rights = ByteStringTable.Keys(reservingCapacity: range.count / 12)
         do {
@@ -54,7 +74,22 @@ struct BPEModel: TokenizerModel {
         } catch {
             throw reader.fail("'model.merges' at byte \(error.offset): \(error.reason)")
         }
-        let leftIDs = vocabulary.table.find(all: lefts), rightIDs = vocabulary.table.find(all: rights)
+        return (lefts, rights)
+    }
+
+    /// Merge table from the merges array: each pair's ids → (rank, id of the concatenation). The right token's
+    /// first `prefixByteCount` bytes (the continuing-subword prefix) are dropped from the concatenation.
+    ///
+    /// In passes, because a large tokenizer's tables do not fit in the cache: every merge's two tokens (gathered by
+    /// `mergeTokens`) are looked up in slot order, left and right tokens on two threads, then the concatenations are
+    /// resolved and the table is built in bulk.
+    private static func readMerges(_ lefts: ByteStringTable.Keys, _ rights: ByteStringTable.Keys, _ vocabulary: Vocabulary,
+                                   prefixByteCount: Int, _ reader: ConfigReader) throws(TextModelsError) -> PairTable {
+        let slots = LoadSlots()
+        DispatchQueue.concurrentPerform(iterations: 2) { side in
+            if side == 0 { slots.leftIDs = vocabulary.table.find(all: lefts) } else { slots.rightIDs = vocabulary.table.find(all: rights) }
+        }
+        let leftIDs = slots.leftIDs, rightIDs = slots.rightIDs
 
         var keys: [UInt64] = [], values: [UInt64] = []
         keys.reserveCapacity(lefts.count)
