@@ -28,11 +28,9 @@ public func conv2d(
         && c >= 16 && o >= 16 && n * ((h + 1) / 2) * ((w + 1) / 2) >= 256
     withExtendedLifetime((src, wt, b)) {
         let y = out.mutableFloatBase
-        if winograd, gk_conv3x3_winograd_f32(n, o, c, h, w, wt.floatBase, src.floatBase, y, 0) == 0 {
-            if let b { gk_channel_affine_f32(y, y, n, o, plane, nil, b.floatBase) }
-            return
-        }
-        for image in 0..<n {
+        // Winograd returns nonzero when it cannot allocate its buffers: the implicit GEMM then writes y.
+        let done = winograd && gk_conv3x3_winograd_f32(n, o, c, h, w, wt.floatBase, src.floatBase, y, 0) == 0
+        for image in 0..<n where !done {
             for g in 0..<groups {
                 let input = src.floatBase + (image * c + g * cg) * h * w
                 let output = y + (image * o + g * og) * plane
