@@ -20,17 +20,11 @@ struct BPEModel: TokenizerModel {
         let mergesRange: Range<Int>? = if case .deferred(let range) = json["merges"] { range } else { nil }
         // The vocabulary and the merges are separate parts of the document: parse them on two threads (a large
         // tokenizer's load is mostly this parsing and the table building).
-        let slots = LoadSlots()
-        DispatchQueue.concurrentPerform(iterations: 2) { part in
-            if part == 0 {
-                slots.vocabulary = Result { () throws(TextModelsError) in
-                    try Vocabulary(document: document, range: vocabRange, reader: reader)
-                }
-            } else if let mergesRange {
-                slots.mergeTokens = Result { () throws(TextModelsError) in try Self.mergeTokens(document, mergesRange, reader) }
-            }
-        }
-        guard let vocabularyResult = slots.vocabulary else { throw reader.fail("'model.vocab' was not read") }
+        let (vocabularyResult, mergeTokens) = concurrently({
+            Result { () throws(TextModelsError) in try Vocabulary(document: document, range: vocabRange, reader: reader) }
+        }, {
+            mergesRange.map { range in Result { () throws(TextModelsError) in try Self.mergeTokens(document, range, reader) } }
+        })
         let vocabulary = try vocabularyResult.get()
         self.vocabulary = vocabulary
         let prefix = try reader.optionalString(json, "continuing_subword_prefix", in: path)
@@ -49,16 +43,9 @@ struct BPEModel: TokenizerModel {
             unkID = nil
         }
         byteIDs = vocabulary.byteFallbackIDs()
-        guard let tokens = slots.mergeTokens else { throw reader.fail("'model.merges' must be an array") }
+        guard let tokens = mergeTokens else { throw reader.fail("'model.merges' must be an array") }
         let (lefts, rights) = try tokens.get()
         merges = try Self.readMerges(lefts, rights, vocabulary, prefixByteCount: prefix?.utf8.count ?? 0, reader)
-    }
-
-    /// What the two threads of `init` hand back; each slot is written by one of them only, and read after both end.
-    private final class LoadSlots: @unchecked Sendable {
-        var vocabulary: Result<Vocabulary, TextModelsError>?
-        var mergeTokens: Result<(ByteStringTable.Keys, ByteStringTable.Keys), TextModelsError>?
-        var leftIDs: [Int?] = [], rightIDs: [Int?] = []
     }
 
     /// The two tokens of every merge in the merges array: `"a b"` strings or `["a", "b"]` pairs.
@@ -85,11 +72,7 @@ struct BPEModel: TokenizerModel {
     /// resolved and the table is built in bulk.
     private static func readMerges(_ lefts: ByteStringTable.Keys, _ rights: ByteStringTable.Keys, _ vocabulary: Vocabulary,
                                    prefixByteCount: Int, _ reader: ConfigReader) throws(TextModelsError) -> PairTable {
-        let slots = LoadSlots()
-        DispatchQueue.concurrentPerform(iterations: 2) { side in
-            if side == 0 { slots.leftIDs = vocabulary.table.find(all: lefts) } else { slots.rightIDs = vocabulary.table.find(all: rights) }
-        }
-        let leftIDs = slots.leftIDs, rightIDs = slots.rightIDs
+        let (leftIDs, rightIDs) = concurrently({ vocabulary.table.find(all: lefts) }, { vocabulary.table.find(all: rights) })
 
         var keys: [UInt64] = [], values: [UInt64] = []
         keys.reserveCapacity(lefts.count)
@@ -286,4 +269,22 @@ struct MergeHeap {
         }
         return result
     }
+}
+
+/// Runs `first` and `second` on two threads and returns both results (a large tokenizer's load has independent
+/// halves: vocabulary and merges, left and right tokens).
+private func concurrently<A, B>(_ first: @Sendable () -> A, _ second: @Sendable () -> B) -> (A, B) {
+    let slots = ResultSlots<A, B>()
+    DispatchQueue.concurrentPerform(iterations: 2) { part in
+        if part == 0 { slots.first = first() } else { slots.second = second() }
+    }
+    // Both iterations have run when concurrentPerform returns: the slots are filled.
+    return (slots.first!, slots.second!)
+}
+
+/// Where `concurrently`'s two threads leave their results: each slot is written by one of them only, and read after
+/// both have finished.
+private final class ResultSlots<A, B>: @unchecked Sendable {
+    var first: A?
+    var second: B?
 }

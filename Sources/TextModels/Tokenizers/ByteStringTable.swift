@@ -63,6 +63,9 @@ struct ByteStringTable: Sendable {
             return result
         }
 
+        /// Where key `index` is stored; after a build, the table's `keyString` and `span(_:holds:)` accept it.
+        func span(at index: Int) -> KeySpan { spans[index] }
+
         /// Calls `body` with the bytes of key `index`.
         func withKey<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
             ByteStringTable.withBytes(of: spans[index], in: arena, body)
@@ -78,7 +81,7 @@ struct ByteStringTable: Sendable {
     private static let inlineFlag: UInt64 = 1 << 63
 
     /// The table mapping `keys[i]` to `values[i]` (at most 2^32 - 2); a later duplicate key wins, as in a Rust
-    /// `HashMap` built by `collect`. Spans handed out by `span(of:)` are the keys' spans in `keys`.
+    /// `HashMap` built by `collect`. The keys' spans (`Keys.span(at:)`) address the table's arena.
     init(keys: Keys, values: [Int]) {
         var size = 16
         while size < keys.count * 2 { size <<= 1 }
@@ -196,33 +199,34 @@ struct ByteStringTable: Sendable {
         keyEquals(span, key, inline: Self.inlineSpan(key))
     }
 
-    /// Where key `index` of the `keys` this table was built from is stored, for `keyString` and `span(_:holds:)`.
-    static func span(of index: Int, in keys: Keys) -> KeySpan { keys.spans[index] }
-
     /// The key at `span` as a String (invalid UTF-8 repaired with U+FFFD).
     func keyString(_ span: KeySpan) -> String {
         Self.withBytes(of: span, in: arena) { String(decoding: $0, as: UTF8.self) }
     }
 }
 
-/// A visiting order for bulk work on an open-addressing table: entries sorted by home slot with a stable counting
-/// sort on the slot's high bits, so the table is walked front to back (a few KB at a time) instead of at random.
+/// Visiting orders for bulk work on open-addressing tables (`ByteStringTable`, `PairTable`).
 enum SlotOrder {
+    /// Indices 0..<count sorted by home slot, stably, on the slot's high bits: the table is then walked front to back
+    /// (a few KB at a time) instead of at random. Equal keys share a home slot, so "a later duplicate wins" holds.
     static func indices(count: Int, slotCount: Int, home: (Int) -> Int) -> [Int] {
         // Buckets of 64 slots: 1 KB of a 16-byte-slot table, in cache while its entries are placed.
-        let shift = 6
-        let buckets = max(1, slotCount >> shift)
+        stableOrder(count: count, buckets: max(1, slotCount >> 6)) { home($0) >> 6 }
+    }
+
+    /// Indices 0..<count sorted stably by `bucket(i)`, which must lie in 0..<buckets (a counting sort).
+    static func stableOrder(count: Int, buckets: Int, bucket: (Int) -> Int) -> [Int] {
         var starts = [Int](repeating: 0, count: buckets + 1)
-        var homes = [Int](repeating: 0, count: count)
+        var keys = [Int](repeating: 0, count: count)
         for i in 0..<count {
-            homes[i] = home(i) >> shift
-            starts[homes[i] + 1] += 1
+            keys[i] = bucket(i)
+            starts[keys[i] + 1] += 1
         }
         for b in 0..<buckets { starts[b + 1] += starts[b] }
         var order = [Int](repeating: 0, count: count)
         for i in 0..<count {
-            order[starts[homes[i]]] = i
-            starts[homes[i]] += 1
+            order[starts[keys[i]]] = i
+            starts[keys[i]] += 1
         }
         return order
     }

@@ -44,9 +44,8 @@ struct PairTable: Sendable {
         }
     }
 
-    /// Inserts or overwrites (a later duplicate merge wins, as in `tokenizers`).
-    mutating func insert(_ key: UInt64, _ value: UInt64) {
-        if (count + 1) * 2 > mask + 1 { grow() }
+    /// Inserts or overwrites (a later duplicate merge wins). The table is sized in `init` for all its keys.
+    private mutating func insert(_ key: UInt64, _ value: UInt64) {
         var slot = Self.slot(key, mask)
         while true {
             let k = entries[2 * slot]
@@ -57,13 +56,5 @@ struct PairTable: Sendable {
         entries[2 * slot] = key
         entries[2 * slot + 1] = value
         count += 1
-    }
-
-    private mutating func grow() {
-        let old = entries
-        entries = Self.emptyEntries(2 * (mask + 1))
-        mask = 2 * (mask + 1) - 1
-        count = 0
-        for slot in 0..<(old.count / 2) where old[2 * slot] != Self.empty { insert(old[2 * slot], old[2 * slot + 1]) }
     }
 }

@@ -38,15 +38,16 @@ struct Vocabulary: Sendable {
             throw reader.fail("'model.vocab' at byte \(error.offset): \(error.reason)")
         }
         if let badID { throw reader.fail("vocabulary id \(badID) is out of range") }
+        let idCount = (ids.max() ?? -1) + 1
         if zip(ids, ids.dropFirst()).contains(where: { $0 > $1 }) {
             // Lay the keys out in id order (as `tokenizers` writes them; a file sorted by token is not): merges
             // are resolved by id, so the bytes they compare against are then read front to back.
-            let order = SlotOrder.indices(count: ids.count, slotCount: ((ids.max() ?? 0) + 1) << 6, home: { ids[$0] << 6 })
+            let order = SlotOrder.stableOrder(count: ids.count, buckets: idCount) { ids[$0] }
             keys = keys.permuted(order)
             ids = order.map { ids[$0] }
         }
-        var spanOfID = [ByteStringTable.KeySpan?](repeating: nil, count: (ids.max() ?? -1) + 1)
-        for (index, id) in ids.enumerated() { spanOfID[id] = ByteStringTable.span(of: index, in: keys) }
+        var spanOfID = [ByteStringTable.KeySpan?](repeating: nil, count: idCount)
+        for (index, id) in ids.enumerated() { spanOfID[id] = keys.span(at: index) }
         let table = ByteStringTable(keys: keys, values: ids)
         if table.overwrites > 0 {
             // A token listed twice keeps its later id only (as in `tokenizers`): the earlier id has no token.
