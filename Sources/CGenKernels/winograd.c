@@ -141,11 +141,6 @@ static long grain_for(long items, long work_per_item) {
     return grain < 1 ? 1 : grain > items ? items : grain;
 }
 
-static void run_tasks(long n, long grain, gk_range_fn fn, void *ctx) {
-    if (gk_get_num_threads() > 1) gk_parallel_for(n, grain, fn, ctx);
-    else if (n > 0) fn(ctx, 0, n);
-}
-
 int gk_conv3x3_winograd_f32(long n, long O, long C, long H, long W, const float *weight, const float *x, float *y,
                             long chunk_tiles) {
     if (n <= 0 || O <= 0 || C <= 0 || H <= 0 || W <= 0) return 0;
@@ -165,16 +160,16 @@ int gk_conv3x3_winograd_f32(long n, long O, long C, long H, long W, const float 
         return -1;
     }
     gk_winograd_ctx s = {n, O, C, H, W, tiles_h, tiles_w, 0, 0, weight, x, U, V, M, y, 0};
-    run_tasks(O * C, grain_for(O * C, 100), filter_transform_task, &s);
+    gk_parallel_for(O * C, grain_for(O * C, 100), filter_transform_task, &s);
     for (long begin = 0; begin < tiles; begin += chunk) {
         s.tile_begin = begin;
         s.tile_count = tiles - begin < chunk ? tiles - begin : chunk;
-        run_tasks(C, grain_for(C, 100 * s.tile_count), input_transform_task, &s);
+        gk_parallel_for(C, grain_for(C, 100 * s.tile_count), input_transform_task, &s);
         if (s.failed) break;
         for (int xi = 0; xi < 16; xi++)
             gk_sgemm(0, 0, O, s.tile_count, C, 1.0f, U + (long)xi * O * C, C, V + (long)xi * C * s.tile_count,
                      s.tile_count, 0.0f, M + (long)xi * O * s.tile_count, s.tile_count);
-        run_tasks(O, grain_for(O, 60 * s.tile_count), output_transform_task, &s);
+        gk_parallel_for(O, grain_for(O, 60 * s.tile_count), output_transform_task, &s);
     }
     free(U); free(V); free(M);
     return s.failed ? -1 : 0;
