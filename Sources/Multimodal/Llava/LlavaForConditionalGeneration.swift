@@ -45,10 +45,10 @@ public struct LlavaForConditionalGeneration: CheckpointLoadable {
     }
 
     /// How many features one image gives (what the prompt's image token expands to): the tower's sequence (one
-    /// token per patch, plus a class token except in SigLIP), less its first token under the "default" strategy.
+    /// token per patch, plus its class token if it has one), less its first token under the "default" strategy.
     public var imageFeatureCount: Int {
         let side = visionTower.imageSize.height / patchSize
-        let sequence = side * side + (visionTower is SiglipVisionModel ? 0 : 1)
+        let sequence = side * side + visionTower.classTokenCount
         return config.visionFeatureSelectStrategy == "default" ? sequence - 1 : sequence
     }
 

@@ -18,6 +18,7 @@ public struct BlipVisionConfig: VisionTransformerConfigurable {
 /// one fused `qkv` projection, and `post_layernorm` over the whole sequence. The captioning decoder reads that
 /// normed sequence (`last_hidden_state`).
 public struct BlipVisionModel: VisionTransformerEncoder {
+    public var classTokenCount: Int { 1 }
     public let config: BlipVisionConfig
     let patchEmbedding: PatchEmbedding
     let classEmbedding: Tensor  // [1, 1, hidden]

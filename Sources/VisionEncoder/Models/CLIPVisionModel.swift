@@ -23,6 +23,7 @@ public struct CLIPVisionConfig: VisionTransformerConfigurable {
 /// bias-free patch conv, class embedding, positions, a LayerNorm *before* the encoder, and a LayerNorm on the
 /// class token only for the pooled output. LLaVA reads `hiddenStates[-2]` of this model.
 public struct CLIPVisionModel: VisionTransformerEncoder {
+    public var classTokenCount: Int { 1 }
     public let config: CLIPVisionConfig
     let patchEmbedding: PatchEmbedding
     let classEmbedding: Tensor  // [1, 1, hidden]

@@ -32,6 +32,9 @@ public protocol ImageEncoder: Sendable {
     var patchSize: Int { get }
     /// Width of the hidden states.
     var hiddenSize: Int { get }
+    /// Tokens before the patch tokens in the hidden states: 1 for a class token (ViT, CLIP, BLIP), 0 for none
+    /// (SigLIP).
+    var classTokenCount: Int { get }
     /// Encodes `pixelValues` [batch, channels, height, width] (normalised as the model's image processor does).
     func encode(pixelValues: Tensor, outputHiddenStates: Bool) throws -> ImageEncoderOutput
 }

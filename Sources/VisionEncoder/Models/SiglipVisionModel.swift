@@ -23,6 +23,7 @@ public struct SiglipVisionConfig: VisionTransformerConfigurable {
 /// `SiglipVisionModel`: no class token, a LayerNorm after the encoder, and a multi-head attention-pooling head
 /// in which one learned probe attends over all patches.
 public struct SiglipVisionModel: VisionTransformerEncoder {
+    public var classTokenCount: Int { 0 }
     public let config: SiglipVisionConfig
     let patchEmbedding: PatchEmbedding
     let positionEmbedding: Tensor  // [1, patches, hidden]

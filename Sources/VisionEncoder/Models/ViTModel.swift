@@ -28,6 +28,7 @@ public struct ViTConfig: VisionTransformerConfigurable {
 /// ViT (Dosovitskiy et al., "An Image is Worth 16x16 Words", 2020) as transformers' `ViTModel`:
 /// patch embedding + [CLS] + learned positions, pre-norm encoder, final LayerNorm, and a tanh pooler on [CLS].
 public struct ViTModel: VisionTransformerEncoder {
+    public var classTokenCount: Int { 1 }
     public let config: ViTConfig
     let patchEmbedding: PatchEmbedding
     let classToken: Tensor  // [1, 1, hidden]
