@@ -124,6 +124,8 @@ static void pack_a_task(void *vctx, long begin, long end) {
                 for (; r < rows; r++) d[r] = src[r];
                 for (; r < mr; r++) d[r] = 0.0f;
             }
+        } else if (g->t->pack_rows) {
+            g->t->pack_rows(A + i0 * lda + pc, lda, rows, kc, mr, dst);
         } else {
             for (long r = 0; r < rows; r++) {
                 const float *src = A + (i0 + r) * lda + pc;

@@ -20,8 +20,8 @@ typedef void (*gk_dot_rows_fn)(long m, long nw, long k, const float *a, long lda
 typedef void (*gk_axpy_rows_fn)(long m, long n, long k, const float *a, long lda,
                                 const float *b, long ldb, float *acc);
 
-/// Transposing pack of a B panel from rows of W ([N, K] weights): dst[k*nr + c] = w[c*ldw + k] for c < cols,
-/// k < kc, and 0 for cols <= c < nr.
+/// Transposing pack of a panel from rows of a row-major matrix (a B panel from [N, K] weights, or an A panel from
+/// rows of A): dst[k*nr + c] = w[c*ldw + k] for c < cols, k < kc, and 0 for cols <= c < nr.
 typedef void (*gk_pack_rows_fn)(const float *w, long ldw, long cols, long kc, long nr, float *dst);
 
 typedef void (*gk_cvt_from16_fn)(const uint16_t *src, float *dst, long n);

@@ -231,8 +231,27 @@ GK_INLINE void transpose8(__m256 r[8]) {
     r[6] = _mm256_permute2f128_ps(u2, u6, 0x31); r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
 }
 
-/// Packs W rows into a B panel 8 rows × 8 depths at a time through register transposes, instead of one strided
-/// store per element (the element loop cost a third of the GEMM time of a 128-token prefill).
+/// Stores the first `width` (1…8) lanes of v. Pieces of 4, 2 and 1 lanes rather than a masked store, which is
+/// slow on AMD cores.
+GK_INLINE void store_lanes(float *d, __m256 v, long width) {
+    if (width == 8) { _mm256_storeu_ps(d, v); return; }
+    __m128 part = _mm256_castps256_ps128(v);
+    if (width >= 4) {
+        _mm_storeu_ps(d, part);
+        part = _mm256_extractf128_ps(v, 1);
+        d += 4; width -= 4;
+    }
+    if (width >= 2) {
+        _mm_storel_pi((__m64 *)d, part);
+        part = _mm_movehl_ps(part, part);
+        d += 2; width -= 2;
+    }
+    if (width) _mm_store_ss(d, part);
+}
+
+/// Packs rows of a row-major matrix (W rows into a B panel, or rows of A into an A panel) 8 rows × 8 depths at a
+/// time through register transposes, instead of one strided store per element (the element loop cost a third of
+/// the GEMM time of a 128-token prefill, and packing A that way a fifth of a UNet step's).
 void gk_avx2_pack_rows(const float *w, long ldw, long cols, long kc, long nr, float *dst) {
     long c0 = 0;
     for (; c0 + 8 <= cols; c0 += 8) {
@@ -246,6 +265,21 @@ void gk_avx2_pack_rows(const float *w, long ldw, long cols, long kc, long nr, fl
         }
         for (; k < kc; k++)
             for (long c = 0; c < 8; c++) dst[k * nr + c0 + c] = rows[c * ldw + k];
+    }
+    if (c0 < cols && nr - c0 <= 8) {
+        // The last rows and the zero padding after them fit in one 8-lane group (an A panel of 6 rows, or
+        // the tail of a B panel): transpose with zero rows in place of the missing ones, store `width` lanes.
+        const float *rows = w + c0 * ldw;
+        long have = cols - c0, width = nr - c0, k = 0;
+        for (; k + 8 <= kc; k += 8) {
+            __m256 r[8];
+            for (int i = 0; i < 8; i++) r[i] = i < have ? _mm256_loadu_ps(rows + i * ldw + k) : _mm256_setzero_ps();
+            transpose8(r);
+            for (int i = 0; i < 8; i++) store_lanes(dst + (k + i) * nr + c0, r[i], width);
+        }
+        for (; k < kc; k++)
+            for (long c = 0; c < width; c++) dst[k * nr + c0 + c] = c < have ? rows[c * ldw + k] : 0.0f;
+        return;
     }
     for (long c = c0; c < cols; c++)
         for (long k = 0; k < kc; k++) dst[k * nr + c] = w[c * ldw + k];
