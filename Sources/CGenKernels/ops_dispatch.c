@@ -295,6 +295,12 @@ void gk_attention_f32(long B, long Hq, long Hkv, long Tq, long Tk, long D, long 
                       const float *v, const long *v_strides, const float *mask, const long *mask_strides,
                       int causal, float scale, float *out) {
     if (B <= 0 || Hq <= 0 || Hkv <= 0 || Tq <= 0 || Dv <= 0 || Hq % Hkv != 0) return;
+    // Long unmasked sequences (image encoders, UNet and VAE attention) go through the blocked online softmax;
+    // masks, causal prefill and short query runs (decode) keep the materialised scores.
+    if (!mask && !causal && Tq >= 16 && Tk >= 16 && D > 0 &&
+        gk_flash_attention_f32(ops(), B, Hq, Hkv, Tq, Tk, D, Dv, q, q_strides, k, k_strides, v, v_strides, scale,
+                               out) == 0)
+        return;
     long rows = query_block(Tk);
     attention_ctx c = {B, Hq, Hkv, Tq, Tk, D, Dv, rows, (Tq + rows - 1) / rows,
                        q, k, v, mask, q_strides, k_strides, v_strides, mask_strides, causal, scale, out, ops()};

@@ -8,9 +8,17 @@ typedef struct {
     /// y[i] = a[i·a_step] op b[i·b_step]; each step is 0 or 1, not both 0.
     void (*binary)(gk_binary_op op, const float *a, long a_step, const float *b, long b_step, float *y, long n);
     void (*softmax_row)(const float *x, float *y, long n);
+    float (*online_softmax_row)(float *s, long n, float *m, float *l);
     void (*layer_norm_row)(const float *x, float *y, long n, const float *w, const float *b, float eps);
     void (*rms_norm_row)(const float *x, float *y, long n, const float *w, float eps);
 } gk_ops_table;
+
+/// Unmasked, non-causal attention in query × key blocks with an online softmax (flash_attention.c); same contract
+/// as gk_attention_f32 otherwise. Returns -1, having written nothing, when its packed K/V buffers cannot be
+/// allocated.
+int gk_flash_attention_f32(const gk_ops_table *ot, long B, long Hq, long Hkv, long Tq, long Tk, long D, long Dv,
+                           const float *q, const long *qs, const float *k, const long *ks, const float *v,
+                           const long *vs, float scale, float *out);
 
 extern const gk_ops_table gk_ops_portable;
 #if defined(__x86_64__) || defined(_M_X64)

@@ -12,6 +12,7 @@ extension KernelsTests {
             ("softmax", OpsNormalizationTests.checkSoftmax), ("norms", OpsNormalizationTests.checkNorms),
             ("convolution", OpsConvolutionTests.checkConvolutions), ("embedding", OpsIndexingTests.checkEmbedding),
             ("rotary", OpsRotaryEmbeddingTests.checkRotary), ("attention", OpsAttentionTests.checkAttention),
+            ("blocked attention", OpsAttentionTests.checkBlockedAttention),
             ("reductions", OpsReductionTests.checkReductions), ("parallel split", OpsParallelSplitTests.checkSplitWork),
         ]
 
