@@ -1,145 +1,141 @@
-// Attention without a score matrix in memory (FlashAttention's blocking, on the CPU): for a block of query rows,
-// walk the keys a block at a time, keep each row's running max and sum (online softmax), and accumulate P·V into
-// the output straight away. Scores of one query block × key block stay in L1/L2, the scores are written in the
-// GEMM micro-kernel's own panel layout, and K and V are packed once per head instead of once per query block.
-// With a head dimension of 40 (Stable Diffusion), the materialised path moved about as many bytes as it did
-// flops: 4 MB of scores per 256 query rows written, read by softmax, packed and read again.
+// Attention without a score matrix in memory (FlashAttention's blocking, on the CPU): for a block of queries,
+// walk the keys a block at a time, keep each query's running max and sum (online softmax), and accumulate the
+// output straight away. With a head dimension of 40 (Stable Diffusion) the materialised path moved about as many
+// bytes as it did flops: 4 MB of scores per 256 query rows written, read by softmax, packed and read again.
+//
+// Everything is computed transposed, so that no score is ever repacked: Sᵀ = K Qᵀ comes out of the GEMM
+// micro-kernel as [keys][queries] with a query panel's width, which is exactly the B-panel layout the second
+// product Oᵀ += Vᵀ Pᵀ reads. K and Vᵀ are packed once per head as A panels; the softmax runs down the key axis,
+// one vector of queries at a time; only the final Oᵀ is transposed into the output.
 #include "gk_internal.h"
 #include "ops_table.h"
 #include <stdlib.h>
 #include <string.h>
 
-enum { KEY_BLOCK = 256, QUERY_PANELS = 8 };
+/// Key panels (of mr keys) per key block, and query panels (of nr queries) per work item: with AVX2's 6 × 16
+/// micro-tile that is 240 keys × 64 queries, 60 KB of scores.
+enum { KEY_PANELS = 40, QUERY_PANELS = 4 };
 
 typedef struct {
-    long B, Hq, Hkv, Tq, Tk, D, Dv, qblocks, qrows;
-    long key_panels, value_panels;   ///< nr-wide panels over the keys (for K) and over Dv (for V)
+    long B, Hq, Hkv, Tq, Tk, D, Dv, qblocks;
+    long key_panels, value_panels;   ///< mr-row A panels over the keys (K) and over Dv (Vᵀ)
     const float *q, *k, *v;
     const long *qs, *ks, *vs;
     float scale;
     float *out;
-    float *kpack, *vpack;            ///< per (batch, kv head): K as B panels [key_panels][D][nr], V as [value_panels][Tk][nr]
+    float *kpack, *vpack;            ///< per (batch, kv head): K as [key_panels][D][mr], Vᵀ as [value_panels][Tk][mr]
     const gk_kernel_table *kt;
     const gk_ops_table *ot;
 } flash_ctx;
 
-static long kpack_size(const flash_ctx *c) { return c->key_panels * c->D * c->kt->nr; }
-static long vpack_size(const flash_ctx *c) { return c->value_panels * c->Tk * c->kt->nr; }
+static long kpack_size(const flash_ctx *c) { return c->key_panels * c->D * c->kt->mr; }
+static long vpack_size(const flash_ctx *c) { return c->value_panels * c->Tk * c->kt->mr; }
 
-/// Packs K and V of (batch, kv head) items: K's rows (one per key) into panels of nr keys, V's columns into
-/// panels of nr output features with a row per key, so a key block of V is a contiguous slice of each panel.
+/// Packs K and Vᵀ of (batch, kv head) items: mr keys at a time into [D][mr] panels, and mr output features at a
+/// time into [Tk][mr] panels, so a key block of Vᵀ is a contiguous slice of each panel.
 static void pack_heads(void *vctx, long begin, long end) {
     flash_ctx *c = vctx;
-    const long nr = c->kt->nr;
+    const long mr = c->kt->mr;
     for (long item = begin; item < end; item++) {
         long b = item / c->Hkv, h = item % c->Hkv;
         const float *k = c->k + b * c->ks[0] + h * c->ks[1];
         const float *v = c->v + b * c->vs[0] + h * c->vs[1];
         float *kp = c->kpack + item * kpack_size(c), *vp = c->vpack + item * vpack_size(c);
         for (long p = 0; p < c->key_panels; p++) {
-            long j0 = p * nr, cols = c->Tk - j0 < nr ? c->Tk - j0 : nr;
-            float *dst = kp + p * c->D * nr;
+            long j0 = p * mr, rows = c->Tk - j0 < mr ? c->Tk - j0 : mr;
+            float *dst = kp + p * c->D * mr;
             if (c->kt->pack_rows) {
-                c->kt->pack_rows(k + j0 * c->ks[2], c->ks[2], cols, c->D, nr, dst);
+                c->kt->pack_rows(k + j0 * c->ks[2], c->ks[2], rows, c->D, mr, dst);
             } else {
                 for (long d = 0; d < c->D; d++)
-                    for (long j = 0; j < nr; j++) dst[d * nr + j] = j < cols ? k[(j0 + j) * c->ks[2] + d] : 0.0f;
+                    for (long r = 0; r < mr; r++) dst[d * mr + r] = r < rows ? k[(j0 + r) * c->ks[2] + d] : 0.0f;
             }
         }
         for (long p = 0; p < c->value_panels; p++) {
-            long f0 = p * nr, cols = c->Dv - f0 < nr ? c->Dv - f0 : nr;
-            float *dst = vp + p * c->Tk * nr;
+            long f0 = p * mr, cols = c->Dv - f0 < mr ? c->Dv - f0 : mr;
+            float *dst = vp + p * c->Tk * mr;
             for (long j = 0; j < c->Tk; j++) {
                 const float *row = v + j * c->vs[2] + f0;
-                float *d = dst + j * nr;
+                float *d = dst + j * mr;
                 long f = 0;
                 for (; f < cols; f++) d[f] = row[f];
-                for (; f < nr; f++) d[f] = 0.0f;
+                for (; f < mr; f++) d[f] = 0.0f;
             }
         }
     }
 }
 
-/// Query blocks of qrows rows (QUERY_PANELS micro-panels); item = ((b · Hq) + h) · qblocks + block.
+/// Writes NaN to the output rows of items [begin, end): what a work item leaves when it cannot get scratch.
+static void fill_nan(const flash_ctx *c, long rows_per_block, long begin, long end) {
+    for (long item = begin; item < end; item++) {
+        long block = item % c->qblocks, bh = item / c->qblocks;
+        long i0 = block * rows_per_block, rows = c->Tq - i0 < rows_per_block ? c->Tq - i0 : rows_per_block;
+        float *out = c->out + (bh * c->Tq + i0) * c->Dv;
+        for (long i = 0; i < rows * c->Dv; i++) out[i] = __builtin_nanf("");
+    }
+}
+
+/// Work item = ((b · Hq) + h) · qblocks + block; a block is QUERY_PANELS panels of nr queries.
 static void flash_range(void *vctx, long begin, long end) {
     flash_ctx *c = vctx;
     const gk_kernel_table *kt = c->kt;
-    const long mr = kt->mr, nr = kt->nr, R = c->qrows, D = c->D, Dv = c->Dv;
-    // Scratch: the query block as A panels, one key block of scores, the same as A panels of P, row statistics.
-    size_t floats = (size_t)(R * D + 2 * R * KEY_BLOCK + 2 * R);
+    const long mr = kt->mr, nr = kt->nr, R = QUERY_PANELS * nr, KB = KEY_PANELS * mr, D = c->D, Dv = c->Dv;
+    const long dv_rows = c->value_panels * mr;
+    // Scratch: Qᵀ as B panels, one key block of Sᵀ per query panel, Oᵀ [dv_rows][R], and per-query statistics.
+    size_t floats = (size_t)(R * D + R * KB + dv_rows * R + 3 * R);
     float *scratch = malloc(sizeof(float) * floats);
-    if (!scratch) {   // out of memory: NaN rows, which the caller's output cannot mistake for a result
-        for (long item = begin; item < end; item++) {
-            long block = item % c->qblocks, bh = item / c->qblocks;
-            long i0 = block * R, rows = c->Tq - i0 < R ? c->Tq - i0 : R;
-            float *out = c->out + (bh * c->Tq + i0) * Dv;
-            for (long i = 0; i < rows * Dv; i++) out[i] = __builtin_nanf("");
-        }
-        return;
-    }
-    float *qpack = scratch, *scores = qpack + R * D, *ppack = scores + R * KEY_BLOCK;
-    float *row_max = ppack + R * KEY_BLOCK, *row_sum = row_max + R;
+    if (!scratch) { fill_nan(c, R, begin, end); return; }
+    float *qpack = scratch, *scores = qpack + R * D, *acc = scores + R * KB;
+    float *run_max = acc + dv_rows * R, *run_sum = run_max + R, *corr = run_sum + R;
     const long group = c->Hq / c->Hkv;
 
     for (long item = begin; item < end; item++) {
         long block = item % c->qblocks, bh = item / c->qblocks;
         long b = bh / c->Hq, h = bh % c->Hq, kv = b * c->Hkv + h / group;
-        long i0 = block * R, rows = c->Tq - i0 < R ? c->Tq - i0 : R, panels = (rows + mr - 1) / mr;
+        long i0 = block * R, rows = c->Tq - i0 < R ? c->Tq - i0 : R, qpanels = (rows + nr - 1) / nr;
         const float *q = c->q + b * c->qs[0] + h * c->qs[1] + i0 * c->qs[2];
         const float *kp = c->kpack + kv * kpack_size(c), *vp = c->vpack + kv * vpack_size(c);
-        float *out = c->out + ((b * c->Hq + h) * c->Tq + i0) * Dv;
 
-        for (long p = 0; p < panels; p++) {
-            long m = rows - p * mr < mr ? rows - p * mr : mr;
-            float *dst = qpack + p * mr * D;
+        for (long s = 0; s < qpanels; s++) {
+            long cols = rows - s * nr < nr ? rows - s * nr : nr;
+            float *dst = qpack + s * D * nr;
             if (kt->pack_rows) {
-                kt->pack_rows(q + p * mr * c->qs[2], c->qs[2], m, D, mr, dst);
+                kt->pack_rows(q + s * nr * c->qs[2], c->qs[2], cols, D, nr, dst);
             } else {
                 for (long d = 0; d < D; d++)
-                    for (long r = 0; r < mr; r++) dst[d * mr + r] = r < m ? q[(p * mr + r) * c->qs[2] + d] : 0.0f;
+                    for (long j = 0; j < nr; j++) dst[d * nr + j] = j < cols ? q[(s * nr + j) * c->qs[2] + d] : 0.0f;
             }
         }
-        memset(out, 0, sizeof(float) * (size_t)(rows * Dv));
-        for (long r = 0; r < rows; r++) { row_max[r] = -__builtin_inff(); row_sum[r] = 0.0f; }
+        memset(acc, 0, sizeof(float) * (size_t)(dv_rows * R));
+        for (long j = 0; j < R; j++) { run_max[j] = -__builtin_inff(); run_sum[j] = 0.0f; }
 
-        for (long k0 = 0; k0 < c->Tk; k0 += KEY_BLOCK) {
-            long keys = c->Tk - k0 < KEY_BLOCK ? c->Tk - k0 : KEY_BLOCK;
-            // S = scale · Q Kᵀ for this key block, rows at a stride of KEY_BLOCK.
-            for (long p = 0; p < panels; p++) {
-                long m = rows - p * mr < mr ? rows - p * mr : mr;
-                for (long j = 0; j < keys; j += nr) {
-                    long n = keys - j < nr ? keys - j : nr;
-                    kt->ukernel(D, qpack + p * mr * D, kp + ((k0 + j) / nr) * D * nr, scores + p * mr * KEY_BLOCK + j,
-                                KEY_BLOCK, c->scale, 0.0f, m, n);
+        for (long k0 = 0; k0 < c->Tk; k0 += KB) {
+            long keys = c->Tk - k0 < KB ? c->Tk - k0 : KB;
+            for (long s = 0; s < qpanels; s++) {
+                float *st = scores + s * KB * nr;
+                // Sᵀ = scale · K Qᵀ for this key block: [keys][nr], a B panel for the product below. Padding
+                // queries (past the last row) see zero queries: finite scores, never written out.
+                for (long p = 0; p * mr < keys; p++) {
+                    long m = keys - p * mr < mr ? keys - p * mr : mr;
+                    kt->ukernel(D, kp + (k0 / mr + p) * D * mr, qpack + s * D * nr, st + p * mr * nr, nr, c->scale,
+                                0.0f, m, nr);
                 }
-            }
-            // Online softmax: P = exp(S - running max); earlier output rows shrink by the change of max.
-            for (long r = 0; r < rows; r++) {
-                float correction = c->ot->online_softmax_row(scores + r * KEY_BLOCK, keys, &row_max[r], &row_sum[r]);
-                if (correction != 1.0f)
-                    for (long f = 0; f < Dv; f++) out[r * Dv + f] *= correction;
-            }
-            // O += P V: P repacked into A panels (in cache), V's key block is a slice of each V panel.
-            for (long p = 0; p < panels; p++) {
-                long m = rows - p * mr < mr ? rows - p * mr : mr;
-                float *pp = ppack + p * mr * KEY_BLOCK;
-                if (kt->pack_rows) {
-                    kt->pack_rows(scores + p * mr * KEY_BLOCK, KEY_BLOCK, m, keys, mr, pp);
-                } else {
-                    for (long j = 0; j < keys; j++)
-                        for (long r = 0; r < mr; r++) pp[j * mr + r] = r < m ? scores[(p * mr + r) * KEY_BLOCK + j] : 0.0f;
-                }
-                for (long f = 0; f < Dv; f += nr) {
-                    long n = Dv - f < nr ? Dv - f : nr;
-                    kt->ukernel(keys, pp, vp + (f / nr) * c->Tk * nr + k0 * nr, out + p * mr * Dv + f, Dv, 1.0f, 1.0f,
-                                m, n);
+                c->ot->online_softmax_columns(st, keys, nr, run_max + s * nr, run_sum + s * nr, corr + s * nr);
+                // Earlier output shrinks by each query's change of max, then Oᵀ += Vᵀ Pᵀ.
+                for (long f = 0; f < Dv; f++)
+                    for (long j = 0; j < nr; j++) acc[f * R + s * nr + j] *= corr[s * nr + j];
+                for (long p = 0; p < c->value_panels; p++) {
+                    long m = Dv - p * mr < mr ? Dv - p * mr : mr;
+                    kt->ukernel(keys, vp + p * c->Tk * mr + k0 * mr, st, acc + p * mr * R + s * nr, R, 1.0f, 1.0f, m,
+                                nr);
                 }
             }
         }
-        // Normalise; a row whose scores were all -inf has sum 0 and gives NaN, as torch's math path does.
-        for (long r = 0; r < rows; r++) {
-            float inv = 1.0f / row_sum[r];
-            for (long f = 0; f < Dv; f++) out[r * Dv + f] = row_sum[r] > 0.0f ? out[r * Dv + f] * inv : __builtin_nanf("");
+        // Oᵀ back to [rows][Dv], normalised. A query whose scores were all -inf gets NaN, as torch's math path does.
+        float *out = c->out + ((b * c->Hq + h) * c->Tq + i0) * Dv;
+        for (long i = 0; i < rows; i++) {
+            float inv = run_sum[i] > 0.0f ? 1.0f / run_sum[i] : __builtin_nanf("");
+            for (long f = 0; f < Dv; f++) out[i * Dv + f] = acc[f * R + i] * inv;
         }
     }
     free(scratch);
@@ -149,9 +145,10 @@ int gk_flash_attention_f32(const gk_ops_table *ot, long B, long Hq, long Hkv, lo
                            const float *q, const long *qs, const float *k, const long *ks, const float *v,
                            const long *vs, float scale, float *out) {
     const gk_kernel_table *kt = gk_table();
-    flash_ctx c = {B, Hq, Hkv, Tq, Tk, D, Dv, 0, QUERY_PANELS * kt->mr, (Tk + kt->nr - 1) / kt->nr,
-                   (Dv + kt->nr - 1) / kt->nr, q, k, v, qs, ks, vs, scale, out, NULL, NULL, kt, ot};
-    c.qblocks = (Tq + c.qrows - 1) / c.qrows;
+    long rows_per_block = QUERY_PANELS * kt->nr;
+    flash_ctx c = {B, Hq, Hkv, Tq, Tk, D, Dv, (Tq + rows_per_block - 1) / rows_per_block,
+                   (Tk + kt->mr - 1) / kt->mr, (Dv + kt->mr - 1) / kt->mr, q, k, v, qs, ks, vs, scale, out,
+                   NULL, NULL, kt, ot};
     c.kpack = malloc(sizeof(float) * (size_t)(B * Hkv * kpack_size(&c)));
     c.vpack = malloc(sizeof(float) * (size_t)(B * Hkv * vpack_size(&c)));
     if (!c.kpack || !c.vpack) {

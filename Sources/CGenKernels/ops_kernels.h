@@ -246,41 +246,40 @@ static void softmax_row(const float *x, float *y, long n) {
     for (; i < n; i++) y[i] *= inv;
 }
 
-/// One key block of an online softmax (flash attention): with the row's running max *m and sum *l over earlier
-/// blocks, replaces s[0..<n] by exp(s - m') for the new max m', updates *m and *l, and returns exp(m - m'), the
-/// factor the row's earlier output must be scaled by. A row whose scores so far are all -inf keeps m = -inf and
-/// gets p = 0 (its output stays 0 until a finite score arrives).
-static float online_softmax_row(float *s, long n, float *m, float *l) {
-    long i = 0;
-    vf vmax = splat(-__builtin_inff());
-    for (; i + W <= n; i += W) vmax = __builtin_elementwise_max(vmax, load(s + i));
-    float block_max = horizontal_max(vmax);
-    for (; i < n; i++) block_max = s[i] > block_max ? s[i] : block_max;
-    float old_max = *m, new_max = block_max > old_max ? block_max : old_max;
-    if (new_max == -__builtin_inff()) {
-        memset(s, 0, sizeof(float) * (size_t)n);
-        return 1.0f;
+/// One key block of an online softmax (flash attention), over columns: s holds `rows` keys × `cols` queries
+/// (row-major, a GEMM B panel). For each query column, with its running max m and sum l over earlier key blocks,
+/// replaces the scores by exp(s - m') for the new max m', updates m and l, and writes exp(m - m') to corr: the
+/// factor that column's earlier output must be scaled by. Max and sum run down the columns, so every step is a
+/// full vector and nothing is reduced across lanes. NaN scores propagate into l, and so into the output.
+static void online_softmax_columns(float *s, long rows, long cols, float *m, float *l, float *corr) {
+    long c = 0;
+    for (; c + W <= cols; c += W) {
+        vf block_max = splat(-__builtin_inff());
+        for (long j = 0; j < rows; j++) block_max = __builtin_elementwise_max(block_max, load(s + j * cols + c));
+        vf old_max = load(m + c), new_max = __builtin_elementwise_max(old_max, block_max), sum = splat(0.0f);
+        for (long j = 0; j < rows; j++) {
+            vf e = v_exp_nonpositive(load(s + j * cols + c) - new_max);
+            store(s + j * cols + c, e);
+            sum += e;
+        }
+        vf factor = v_exp_nonpositive(old_max - new_max);   // e^-inf = 0 on the first block
+        store(l + c, load(l + c) * factor + sum);
+        store(m + c, new_max);
+        store(corr + c, factor);
     }
-    float correction = __builtin_expf(old_max - new_max);   // exp(-inf) = 0 on the first finite block
-    vf vsum = splat(0.0f), vm = splat(new_max);
-    for (i = 0; i + W <= n; i += W) {
-        vf e = v_exp_nonpositive(load(s + i) - vm);
-        store(s + i, e);
-        vsum += e;
+    for (; c < cols; c++) {   // columns past a multiple of the vector width (tables whose nr is not one)
+        float block_max = -__builtin_inff();
+        for (long j = 0; j < rows; j++) block_max = s[j * cols + c] > block_max ? s[j * cols + c] : block_max;
+        float new_max = block_max > m[c] ? block_max : m[c], sum = 0.0f;
+        for (long j = 0; j < rows; j++) {
+            float e = __builtin_expf(s[j * cols + c] - new_max);
+            s[j * cols + c] = e;
+            sum += e;
+        }
+        corr[c] = __builtin_expf(m[c] - new_max);
+        l[c] = l[c] * corr[c] + sum;
+        m[c] = new_max;
     }
-    if (i < n) {   // the tail through the same vector exp, padding lanes giving exp(-inf) = 0
-        float buf[W];
-        for (int j = 0; j < W; j++) buf[j] = -__builtin_inff();
-        memcpy(buf, s + i, sizeof(float) * (size_t)(n - i));
-        vf e = v_exp_nonpositive(load(buf) - vm);
-        vsum += e;
-        store(buf, e);
-        memcpy(s + i, buf, sizeof(float) * (size_t)(n - i));
-    }
-    float sum = horizontal_sum(vsum);
-    *m = new_max;
-    *l = *l * correction + sum;
-    return correction;
 }
 
 static float row_sum(const float *x, long n) {
@@ -336,7 +335,7 @@ const gk_ops_table GK_OPS_TABLE = {
     .unary = unary,
     .binary = binary,
     .softmax_row = softmax_row,
-    .online_softmax_row = online_softmax_row,
+    .online_softmax_columns = online_softmax_columns,
     .layer_norm_row = layer_norm_row,
     .rms_norm_row = rms_norm_row,
 };

@@ -8,7 +8,7 @@ typedef struct {
     /// y[i] = a[i·a_step] op b[i·b_step]; each step is 0 or 1, not both 0.
     void (*binary)(gk_binary_op op, const float *a, long a_step, const float *b, long b_step, float *y, long n);
     void (*softmax_row)(const float *x, float *y, long n);
-    float (*online_softmax_row)(float *s, long n, float *m, float *l);
+    void (*online_softmax_columns)(float *s, long rows, long cols, float *m, float *l, float *corr);
     void (*layer_norm_row)(const float *x, float *y, long n, const float *w, const float *b, float eps);
     void (*rms_norm_row)(const float *x, float *y, long n, const float *w, float eps);
 } gk_ops_table;
