@@ -150,6 +150,13 @@ def main():
         vqa_ours = swift_outputs("vqa", ["--model", args.vqa, "--max-new-tokens", str(args.max_new_tokens), "--batch", str(batch)])
         acc, ref_acc, diffs = compare("answers", answers, vqa_reference, vqa_ours,
                                       set(AutoTokenizer.from_pretrained(args.vqa).all_special_ids), labels)
+        by_kind = {}
+        for (_, question), truth, mine in zip(jobs, answers, vqa_ours):
+            kind = " ".join(question.split()[:3]) if question.startswith("what") else " ".join(question.split()[:2])
+            hits = by_kind.setdefault(kind, [0, 0])
+            hits[0] += truth == mine["text"].strip()
+            hits[1] += 1
+        print("  GenKit by question: " + ", ".join(f"{k} … {h[0]}/{h[1]}" for k, h in sorted(by_kind.items())))
         failed |= acc < args.min_accuracy or ref_acc < args.min_accuracy or bool(diffs)
 
         if args.write_test_fixture:

@@ -129,7 +129,7 @@ def caption_batch(model, tok, pv, caps):
 CAPTION_QUESTION = "Describe this image."  # what GenKit's VisionLanguageModel.caption asks a LLaVA model
 
 
-def build_vqa(tok, patch=8, image_first=False, heads=4, kv_heads=2):
+def build_vqa(tok, patch=8, image_first=False, heads=4, kv_heads=2, rope_theta=10000.0):
     # A SigLIP tower of the captioner's ViT shape, so that it can start from the captioner's trained encoder
     # (--vision-from): SigLIP's encoder is ViT's without the class token, and (unlike CLIP, which normalises the
     # embeddings first) it adds nothing in between, so the copied tower gives the ViT's patch features (cosine
@@ -140,7 +140,7 @@ def build_vqa(tok, patch=8, image_first=False, heads=4, kv_heads=2):
     text = LlamaConfig(vocab_size=len(tok), hidden_size=128, intermediate_size=344, num_hidden_layers=4,
                        num_attention_heads=heads, num_key_value_heads=kv_heads, max_position_embeddings=320,
                        bos_token_id=tok.eos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id,
-                       tie_word_embeddings=False)
+                       tie_word_embeddings=False, rope_parameters={"rope_theta": rope_theta, "rope_type": "default"})
     cfg = LlavaConfig(vision_config=vision, text_config=text, image_token_index=tok.convert_tokens_to_ids(IMAGE),
                       vision_feature_layer=-1, vision_feature_select_strategy="full", projector_hidden_act="gelu")
     model = LlavaForConditionalGeneration(cfg)
@@ -163,9 +163,11 @@ def vqa_prompt(processor, question):
     return processor.apply_chat_template(messages, add_generation_prompt=True)
 
 
-def vqa_batch(model, processor, tok, pv, conversations):
+def vqa_batch(model, processor, tok, pv, conversations, features=None):
     """One conversation per image: a list of (question, answer) turns, the image in the first. Every answer is
-    supervised, so a step teaches several answers per image (the first turn is what inference sees)."""
+    supervised, so a step teaches several answers per image (the first turn is what inference sees). With
+    `features` (a frozen tower's outputs for these images, computed once) the tower is skipped: the projected
+    features go into the image tokens' embeddings, as LlavaModel does with pixel values."""
     image_id = tok.convert_tokens_to_ids(IMAGE)
     n_image = (64 // processor.patch_size) ** 2  # one feature per patch
     seqs, labels = [], []
@@ -186,7 +188,22 @@ def vqa_batch(model, processor, tok, pv, conversations):
     lab = pad_batch(labels, -100)
     mask = (torch.arange(ids.shape[1])[None, :] < torch.tensor([len(s) for s in seqs])[:, None]).long()
     assert int((ids == image_id).sum()) == n_image * len(seqs)
-    return model(input_ids=ids, pixel_values=pv, attention_mask=mask, labels=lab).loss
+    if features is None:
+        return model(input_ids=ids, pixel_values=pv, attention_mask=mask, labels=lab).loss
+    embeds = model.get_input_embeddings()(ids)
+    image = model.model.multi_modal_projector(features)
+    embeds = embeds.masked_scatter((ids == image_id)[..., None], image.reshape(-1, image.shape[-1]).to(embeds.dtype))
+    return model(inputs_embeds=embeds, attention_mask=mask, labels=lab).loss
+
+
+def tower_features(llava, pixel_values, chunk=500):
+    """The tower's features at `vision_feature_layer` for every image: what a frozen tower gives each step."""
+    tower, out = llava.model.vision_tower, []
+    with torch.no_grad():
+        for i in range(0, len(pixel_values), chunk):
+            states = tower(pixel_values=pixel_values[i:i + chunk], output_hidden_states=True).hidden_states
+            out.append(states[llava.config.vision_feature_layer].clone())
+    return torch.cat(out)
 
 
 def copy_vit_into_siglip(captioner_dir, llava):
@@ -250,6 +267,10 @@ def main():
                     help="vqa: keep the image tower as started (with --vision-from); only projector and LLM learn")
     ap.add_argument("--heads", type=int, default=4, help="vqa: the language model's attention heads")
     ap.add_argument("--kv-heads", type=int, default=2, help="vqa: its key/value heads (grouped-query attention)")
+    ap.add_argument("--rope-theta", type=float, default=10000.0,
+                    help="vqa: the language model's RoPE base. 1e6 (as Llama 3 and Qwen2 use) leaves more of a 16-wide "
+                         "head's dimensions nearly unrotated across a conversation, so an answer can look image tokens "
+                         "up by content however far back they are; with 1e4 the model never learnt where objects are")
     ap.add_argument("--checkpoint-every", type=int, default=500, help="save the model so far every N steps")
     args = ap.parse_args()
     torch.manual_seed(args.seed)
@@ -261,7 +282,7 @@ def main():
     if args.kind == "captioner":
         model, processor = build_captioner(tok, args.patch)
     else:
-        model, processor = build_vqa(tok, args.patch, args.image_first, args.heads, args.kv_heads)
+        model, processor = build_vqa(tok, args.patch, args.image_first, args.heads, args.kv_heads, args.rope_theta)
     if args.init:
         model = type(model).from_pretrained(args.init)
     if args.vision_from:
@@ -279,6 +300,8 @@ def main():
         for p in tower:
             p.requires_grad_(False)  # no backward pass through the tower: about a third of a step's work
         tower = []
+    # A frozen tower gives every image the same features at every step: compute them once.
+    features = tower_features(model, all_pv) if args.kind == "vqa" and args.freeze_vision else None
     rest = [p for p in model.parameters() if p.requires_grad and all(p is not t for t in tower)]
     groups = [{"params": rest, "scale": 1.0}] + ([{"params": tower, "scale": args.vision_lr_scale}] if tower else [])
     opt = torch.optim.AdamW(groups, lr=args.lr, weight_decay=0.01)
@@ -295,7 +318,8 @@ def main():
             # Captions as one more "answer" give the decoder dense, grounded supervision.
             pool = [qas[i] + [(CAPTION_QUESTION, caps[i])] for i in idx]
             conversations = [[p[j] for j in rng.permutation(len(p))[:args.turns]] for p in pool]
-            loss = vqa_batch(model, processor, tok, all_pv[idx], conversations)
+            loss = vqa_batch(model, processor, tok, all_pv[idx], conversations,
+                             None if features is None else features[idx])
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
