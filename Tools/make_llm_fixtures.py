@@ -6,6 +6,8 @@ it writes, into Tests/TextModelsTests/Fixtures/Models/<name>/:
   - config.json, generation_config.json, model.safetensors (from `save_pretrained`)
   - expected.json: a fixed prompt (12 ids), the full [T, vocab] logits of the reloaded checkpoint computed in
     float32, and the 32-token greedy continuation from `model.generate(do_sample=False)` with eos stopping off.
+  - llama_bf16_compute/: a bf16 Llama and expected_bfloat16_compute.json, its prompt logits with every Linear's input
+    rounded to bf16 (what GenKit's MatmulPrecision.bfloat16 computes).
 
 It also writes Fixtures/Models/logits_processors.json: a random logits row, a token history, and the rows produced by
 transformers' LogitsProcessors (temperature, top-k, top-p, min-p, repetition penalty, and the chain in
@@ -202,10 +204,40 @@ def make_processor_fixture():
         json.dump(fixture, f, indent=1)
 
 
+def make_bfloat16_compute_fixture(name="llama_bf16_compute"):
+    """A bf16 Llama (GQA, untied) and its prompt logits computed as GenKit's MatmulPrecision.bfloat16 computes them:
+    float32 throughout, except that every nn.Linear's input is rounded to bfloat16 first (the weights are bf16
+    already). Written to expected_bfloat16_compute.json. Weights are initialised small (0.05), as trained models'
+    are: with the 0.15 of the other fixtures a bf16 rounding that flips for a one-ulp difference upstream (a
+    different float32 summation order) moves the logits by several percent, and no tolerance could tell a correct
+    rounding from a missing one."""
+    config = LlamaConfig(vocab_size=128, hidden_size=64, intermediate_size=160, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=64, rms_norm_eps=1e-6,
+                         tie_word_embeddings=False, bos_token_id=1, eos_token_id=2, initializer_range=0.05)
+    torch.manual_seed(2000)
+    directory = os.path.join(ROOT, name)
+    shutil.rmtree(directory, ignore_errors=True)
+    LlamaForCausalLM(config).eval().to(torch.bfloat16).save_pretrained(directory, safe_serialization=True)
+    model = AutoModelForCausalLM.from_pretrained(directory, dtype=torch.float32).eval()
+
+    def round_input(module, args):
+        return (args[0].to(torch.bfloat16).to(torch.float32),) + tuple(args[1:])
+
+    for module in model.modules():
+        if isinstance(module, torch.nn.Linear):
+            module.register_forward_pre_hook(round_input)
+    prompt = torch.randint(0, config.vocab_size, (24,), generator=torch.Generator().manual_seed(1)).tolist()
+    with torch.no_grad():
+        logits = model(torch.tensor([prompt])).logits[0]
+    with open(os.path.join(directory, "expected_bfloat16_compute.json"), "w") as f:
+        json.dump({"prompt": prompt, "logits": logits.tolist(), "max_abs_logit": float(logits.abs().max())}, f)
+
+
 def main():
     os.makedirs(ROOT, exist_ok=True)
     for seed, (name, cls, config, dtype, edit) in enumerate(models()):
         make_model(name, cls, config, dtype, edit, seed=1000 + seed)
+    make_bfloat16_compute_fixture()
     make_processor_fixture()
 
 

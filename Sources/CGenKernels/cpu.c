@@ -109,3 +109,10 @@ const gk_kernel_table *gk_table(void) {
     default: return &gk_table_scalar;
     }
 }
+
+const gk_kernel_table *gk_bf16_pair_table(void) {
+#if defined(__x86_64__)
+    if (gk_active_isa() == GK_ISA_AVX512 && gk_cpu_has_avx512bf16()) return &gk_table_avx512bf16_pairs;
+#endif
+    return NULL;
+}

@@ -5,7 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { GK_SRC_F32 = 0, GK_SRC_F16 = 1, GK_SRC_BF16 = 2, GK_SRC_PATCHES = 3 };
+enum { GK_SRC_F32 = 0, GK_SRC_F16 = 1, GK_SRC_BF16 = 2, GK_SRC_PATCHES = 3,
+       /// bf16 weights [N,K] read as pairs of elements (k, k+1) in one 32-bit slot, for the pair micro-kernel.
+       GK_SRC_BF16_PAIRS = 4,
+       /// float32 rows of A rounded to bf16 while packing, paired like GK_SRC_BF16_PAIRS.
+       GK_SRC_F32_ROUNDED_PAIRS = 5 };
 
 /// A convolution's input seen as the im2col matrix [channels·kh·kw, out_h·out_w] without building it
 /// (operand type GK_SRC_PATCHES, `p` points here): element (k, j) is pixel (c, iy, ix) of x [channels, h, w]
@@ -63,6 +67,7 @@ typedef struct {
     const void *p;
     long ld;
     int trans, type;
+    long elements;  ///< pair operands: the depth in elements (the driver's K counts pairs; an odd one ends in a 0)
 } gk_operand;
 
 typedef struct {
@@ -108,6 +113,41 @@ static void *alloc_floats(long count) {
 
 // MARK: Packing
 
+enum { GK_PAIR_SLOTS = 32 * 256 };   ///< bound on a pair panel's slots (mr or nr times kc), for stack buffers
+
+/// Rows of float32 A rounded to bf16 (round to nearest even) and packed as pairs: slot (k, r) of the panel holds
+/// elements e0 + 2k and e0 + 2k + 1 of row r, zero past `elements`.
+static void pack_rounded_pairs(const gk_kernel_table *t, const float *a, long lda, long rows, long e0, long elements,
+                               long kc, long mr, float *dst) {
+    uint32_t buf[GK_PAIR_SLOTS];
+    uint16_t *half = (uint16_t *)buf;
+    long have = elements - e0 < 2 * kc ? elements - e0 : 2 * kc;
+    for (long r = 0; r < rows; r++) {
+        t->f32_to_bf16(a + r * lda + e0, half + r * 2 * kc, have);
+        for (long e = have; e < 2 * kc; e++) half[r * 2 * kc + e] = 0;
+    }
+    t->pack_rows((const float *)buf, kc, rows, kc, mr, dst);
+}
+
+/// A B panel from bf16 weights W [N,K] as pairs: slot (k, c) holds elements e0 + 2k, e0 + 2k + 1 of W row c. Whole
+/// pairs are moved as 32-bit values straight from W when the rows allow it, else through a zero-padded copy.
+static void pack_weight_pairs(const gk_kernel_table *t, const uint16_t *w, long ldw, long cols, long e0, long elements,
+                              long kc, long nr, float *dst) {
+    long have = elements - e0 < 2 * kc ? elements - e0 : 2 * kc;
+    const uint16_t *start = w + e0;
+    if (have == 2 * kc && ldw % 2 == 0 && ((uintptr_t)start & 3) == 0) {
+        t->pack_rows((const float *)start, ldw / 2, cols, kc, nr, dst);
+        return;
+    }
+    uint32_t buf[GK_PAIR_SLOTS];
+    uint16_t *half = (uint16_t *)buf;
+    for (long c = 0; c < cols; c++) {
+        memcpy(half + c * 2 * kc, start + c * ldw, sizeof(uint16_t) * (size_t)have);
+        for (long e = have; e < 2 * kc; e++) half[c * 2 * kc + e] = 0;
+    }
+    t->pack_rows((const float *)buf, kc, cols, kc, nr, dst);
+}
+
 /// A panel p of MR rows: dst[k*MR + r] = op(A)[i0 + p*MR + r, pc + k], zero beyond M.
 static void pack_a_task(void *vctx, long begin, long end) {
     gk_gemm_ctx *g = vctx;
@@ -116,7 +156,9 @@ static void pack_a_task(void *vctx, long begin, long end) {
     for (long p = begin; p < end; p++) {
         float *dst = g->apack + p * mr * kc;
         long i0 = p * mr, rows = g->M - i0 < mr ? g->M - i0 : mr;
-        if (g->A.trans) {
+        if (g->A.type == GK_SRC_F32_ROUNDED_PAIRS) {
+            pack_rounded_pairs(g->t, A + i0 * lda, lda, rows, 2 * pc, g->A.elements, kc, mr, dst);
+        } else if (g->A.trans) {
             for (long k = 0; k < kc; k++) {
                 const float *src = A + (pc + k) * lda + i0;
                 float *d = dst + k * mr;
@@ -169,6 +211,10 @@ static void pack_b_task(void *vctx, long begin, long end) {
     for (long p = begin; p < end; p++) {
         float *dst = g->bpack + p * nr * kc;
         long j0 = g->jc + p * nr, cols = g->N - j0 < nr ? g->N - j0 : nr;
+        if (g->B.type == GK_SRC_BF16_PAIRS) {
+            pack_weight_pairs(g->t, (const uint16_t *)g->B.p + j0 * ldb, ldb, cols, 2 * pc, g->B.elements, kc, nr, dst);
+            continue;
+        }
         if (g->t->pack_rows && g->B.type == GK_SRC_F32) {
             g->t->pack_rows((const float *)g->B.p + j0 * ldb + pc, ldb, cols, kc, nr, dst);
             continue;
@@ -235,6 +281,31 @@ static long even_block(long total, long limit, long unit) {
     return ((total + blocks - 1) / blocks + unit - 1) / unit * unit;
 }
 
+/// C = alpha·op(A)·op(B) + beta·C by plain loops (double sums): what gemm_packed does when it cannot allocate its
+/// panels. Pair operands are walked element by element, A rounded to bf16 as the pair path rounds it.
+static void naive_product(gk_operand A, gk_operand B, long M, long N, long K, float alpha, float beta, float *C,
+                          long ldc) {
+    int pairs = B.type == GK_SRC_BF16_PAIRS;
+    long depth = pairs ? B.elements : K;
+    for (long i = 0; i < M; i++)
+        for (long j = 0; j < N; j++) {
+            double s = 0;
+            for (long k = 0; k < depth; k++) {
+                float a = A.trans ? ((const float *)A.p)[k * A.ld + i] : ((const float *)A.p)[i * A.ld + k];
+                if (pairs) a = gk_bf16_to_f32_scalar(gk_f32_to_bf16_scalar(a));
+                float b;
+                long bi = B.trans ? j * B.ld + k : k * B.ld + j;
+                if (B.type == GK_SRC_PATCHES) b = patch_element(B.p, k, j);
+                else if (B.type == GK_SRC_F32) b = ((const float *)B.p)[bi];
+                else if (B.type == GK_SRC_F16) b = gk_f16_to_f32_scalar(((const uint16_t *)B.p)[bi]);
+                else b = gk_bf16_to_f32_scalar(((const uint16_t *)B.p)[bi]);
+                s += (double)a * b;
+            }
+            float *c = C + i * ldc + j;
+            *c = alpha * (float)s + (beta == 0.0f ? 0.0f : beta * *c);
+        }
+}
+
 static void gemm_packed(const gk_kernel_table *t, gk_operand A, gk_operand B, long M, long N, long K,
                         float alpha, float beta, float *C, long ldc) {
     gk_gemm_ctx g = {.t = t, .A = A, .B = B, .M = M, .N = N, .K = K, .alpha = alpha, .beta = beta,
@@ -249,22 +320,7 @@ static void gemm_packed(const gk_kernel_table *t, gk_operand A, gk_operand B, lo
     g.bpack = alloc_floats(npad * kc_max);
     if (!g.apack || !g.bpack) {   // out of memory: fall back to unpacked scalar loops rather than crash
         free(g.apack); free(g.bpack);
-        for (long i = 0; i < M; i++)
-            for (long j = 0; j < N; j++) {
-                double s = 0;
-                for (long k = 0; k < K; k++) {
-                    float a = A.trans ? ((const float *)A.p)[k * A.ld + i] : ((const float *)A.p)[i * A.ld + k];
-                    float b;
-                    long bi = B.trans ? j * B.ld + k : k * B.ld + j;
-                    if (B.type == GK_SRC_PATCHES) b = patch_element(B.p, k, j);
-                    else if (B.type == GK_SRC_F32) b = ((const float *)B.p)[bi];
-                    else if (B.type == GK_SRC_F16) b = gk_f16_to_f32_scalar(((const uint16_t *)B.p)[bi]);
-                    else b = gk_bf16_to_f32_scalar(((const uint16_t *)B.p)[bi]);
-                    s += (double)a * b;
-                }
-                float *c = C + i * ldc + j;
-                *c = alpha * (float)s + (beta == 0.0f ? 0.0f : beta * *c);
-            }
+        naive_product(A, B, M, N, K, alpha, beta, C, ldc);
         return;
     }
     // Even out the blocks so the last one is not a sliver (8192 columns as 2x4096, not 4080+4080+32).
@@ -477,4 +533,50 @@ void gk_linear_f16w(long M, long N, long K, const float *A, long lda, const uint
 void gk_linear_bf16w(long M, long N, long K, const float *A, long lda, const uint16_t *W, long ldw,
                      const float *bias, float *C, long ldc) {
     linear(M, N, K, A, lda, W, ldw, GK_SRC_BF16, bias, C, ldc);
+}
+
+/// Rows of A rounded to bf16 values and kept as float32 ([m, k], row stride k), for the paths that multiply in
+/// float32; NULL when out of memory.
+static float *rounded_rows(const gk_kernel_table *t, const float *a, long lda, long m, long k) {
+    float *out = alloc_floats(m * k);
+    if (!out) return NULL;
+    uint16_t half[1024];
+    for (long r = 0; r < m; r++)
+        for (long q = 0; q < k; q += 1024) {
+            long n = k - q < 1024 ? k - q : 1024;
+            t->f32_to_bf16(a + r * lda + q, half, n);
+            t->bf16_to_f32(half, out + r * k + q, n);
+        }
+    return out;
+}
+
+void gk_linear_bf16w_bf16a(long M, long N, long K, const float *A, long lda, const uint16_t *W, long ldw,
+                           const float *bias, float *C, long ldc) {
+    if (M <= 0 || N <= 0) return;
+    if (K <= 0) { linear(M, N, K, A, lda, W, ldw, GK_SRC_BF16, bias, C, ldc); return; }
+    const gk_kernel_table *pairs = gk_bf16_pair_table();
+    gk_operand opA = {A, lda, 0, GK_SRC_F32_ROUNDED_PAIRS, K};
+    gk_operand opB = {W, ldw, 1, GK_SRC_BF16_PAIRS, K};
+    float beta = 0.0f;
+    if (pairs && M > GK_SMALL_M) {
+        if (bias) {
+            for (long i = 0; i < M; i++) memcpy(C + i * ldc, bias, sizeof(float) * (size_t)N);
+            beta = 1.0f;
+        }
+        gemm_packed(pairs, opA, opB, M, N, (K + 1) / 2, 1.0f, beta, C, ldc);
+        return;
+    }
+    // Without AVX512_BF16, and for the few rows of a decode step (bound by reading W, not by multiplying): the same
+    // rounding of A, then the float32 path, which gives the same products summed in another order.
+    float *rounded = rounded_rows(gk_table(), A, lda, M, K);
+    if (rounded) {
+        linear(M, N, K, rounded, K, W, ldw, GK_SRC_BF16, bias, C, ldc);
+        free(rounded);
+        return;
+    }
+    if (bias) {
+        for (long i = 0; i < M; i++) memcpy(C + i * ldc, bias, sizeof(float) * (size_t)N);
+        beta = 1.0f;
+    }
+    naive_product(opA, opB, M, N, K, 1.0f, beta, C, ldc);
 }

@@ -43,11 +43,17 @@ typedef struct {
 
 /// Table of the active path (read once per kernel call so a concurrent gk_force_isa cannot mix paths).
 const gk_kernel_table *gk_table(void);
+/// The table whose micro-kernel multiplies bf16 pairs (one 32-bit slot of a packed panel holds elements k, k+1),
+/// when the active path is AVX-512 and the CPU has AVX512_BF16; NULL otherwise.
+const gk_kernel_table *gk_bf16_pair_table(void);
 
 extern const gk_kernel_table gk_table_scalar;
 #if defined(__x86_64__)
 extern const gk_kernel_table gk_table_avx2;
 extern const gk_kernel_table gk_table_avx512;
+/// The AVX512_BF16 pair micro-kernel with its packers (kernels_avx512bf16.c): panels hold bf16 pairs, see
+/// gk_bf16_pair_table.
+extern const gk_kernel_table gk_table_avx512bf16_pairs;
 // AVX2 kernels the AVX-512 table reuses where wider vectors gain nothing (memory-bound loops).
 void gk_avx2_dot_f32(long m, long nw, long k, const float *a, long lda, const void *w, long ldw, float *out, long ldo);
 void gk_avx2_dot_f16(long m, long nw, long k, const float *a, long lda, const void *w, long ldw, float *out, long ldo);

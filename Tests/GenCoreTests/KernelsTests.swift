@@ -149,18 +149,27 @@ extension KernelsTests {
 
 extension KernelsTests {
     @Suite struct LinearTests {
-        enum WeightType: CaseIterable { case f32, f16, bf16 }
+        /// `bf16Compute`: bf16 weights through gk_linear_bf16w_bf16a, which rounds A to bf16 too.
+        enum WeightType: CaseIterable { case f32, f16, bf16, bf16Compute }
 
-        /// C = A·Wᵀ (+ bias) for W stored [N,K]; the reference uses the weights after rounding to the storage type.
-        func checkLinear(_ type: WeightType, m: Int, n: Int, k: Int, bias: Bool, rng: inout KernelTestRandom, context: String) {
-            let lda = k + 3, ldw = k + 1, ldc = n + 2
+        /// C = A·Wᵀ (+ bias) for W stored [N,K]; the reference uses the weights after rounding to the storage type
+        /// (and A rounded to bf16 for `bf16Compute`), summed in double precision.
+        func checkLinear(_ type: WeightType, m: Int, n: Int, k: Int, bias: Bool, rng: inout KernelTestRandom, context: String,
+                         weightRowPadding: Int = 1) {
+            let lda = k + 3, ldw = k + weightRowPadding, ldc = n + 2
             let a = rng.array(m * lda)
+            var roundedA = a
+            if type == .bf16Compute {
+                var aBits = [UInt16](repeating: 0, count: a.count)
+                gk_f32_to_bf16(a, &aBits, a.count)
+                gk_bf16_to_f32(aBits, &roundedA, a.count)
+            }
             var w = rng.array(n * ldw)
             var bits = [UInt16](repeating: 0, count: w.count)
             switch type {
             case .f32: break
             case .f16: gk_f32_to_f16(w, &bits, w.count); gk_f16_to_f32(bits, &w, w.count)
-            case .bf16: gk_f32_to_bf16(w, &bits, w.count); gk_bf16_to_f32(bits, &w, w.count)
+            case .bf16, .bf16Compute: gk_f32_to_bf16(w, &bits, w.count); gk_bf16_to_f32(bits, &w, w.count)
             }
             let b: [Float]? = bias ? rng.array(n) : nil
             var c = [Float](repeating: .nan, count: m * ldc)
@@ -171,13 +180,15 @@ extension KernelsTests {
             case (.f16, nil): gk_linear_f16w(m, n, k, a, lda, bits, ldw, nil, &c, ldc)
             case (.bf16, let b?): gk_linear_bf16w(m, n, k, a, lda, bits, ldw, b, &c, ldc)
             case (.bf16, nil): gk_linear_bf16w(m, n, k, a, lda, bits, ldw, nil, &c, ldc)
+            case (.bf16Compute, let b?): gk_linear_bf16w_bf16a(m, n, k, a, lda, bits, ldw, b, &c, ldc)
+            case (.bf16Compute, nil): gk_linear_bf16w_bf16a(m, n, k, a, lda, bits, ldw, nil, &c, ldc)
             }
             var failures = 0
             for i in 0..<m {
                 for j in 0..<n {
                     var sum = Double(b?[j] ?? 0), magnitude = abs(sum)
                     for p in 0..<k {
-                        let product = Double(a[i * lda + p]) * Double(w[j * ldw + p])
+                        let product = Double(roundedA[i * lda + p]) * Double(w[j * ldw + p])
                         sum += product
                         magnitude += abs(product)
                     }
@@ -205,6 +216,10 @@ extension KernelsTests {
                     // The packed path: whole 8-row groups and a tail of W rows, depth crossing KC with a tail of 8.
                     checkLinear(type, m: 19, n: 45, k: 300, bias: false, rng: &rng, context: "\(isa) t\(threads) \(type) packed")
                 }
+                // bf16 pairs taken straight from even-length weight rows, across two depth blocks (192 pairs) and a
+                // tail, with row blocks past MC and a partial last panel.
+                checkLinear(.bf16Compute, m: 150, n: 70, k: 800, bias: true, rng: &rng,
+                            context: "\(isa) t\(threads) bf16Compute even rows", weightRowPadding: 0)
             }
         }
     }

@@ -34,6 +34,21 @@ enum ModelFixtures {
         return try JSONDecoder().decode(Expected.self, from: data)
     }
 
+    /// expected_bfloat16_compute.json of the llama_bf16_compute fixture: its prompt logits with every Linear's input rounded to
+    /// bfloat16 (what `MatmulPrecision.bfloat16` computes).
+    struct BFloat16Compute: Decodable {
+        let prompt: [Int]
+        let logits: [[Float]]
+        let maxAbsLogit: Float
+
+        enum CodingKeys: String, CodingKey { case prompt, logits, maxAbsLogit = "max_abs_logit" }
+    }
+
+    static func bfloat16Compute(_ name: String) throws -> BFloat16Compute {
+        let data = try Data(contentsOf: directory(name).appendingPathComponent("expected_bfloat16_compute.json"))
+        return try JSONDecoder().decode(BFloat16Compute.self, from: data)
+    }
+
     /// logits_processors.json: a logits row, a token history, and transformers' processed rows (nil = −∞).
     struct Processors: Decodable {
         let scores: [Float]

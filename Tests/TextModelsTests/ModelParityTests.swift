@@ -30,6 +30,25 @@ struct ModelParityTests {
         #expect(difference <= 1e-4 * expected.maxAbsLogit)
     }
 
+    /// `MatmulPrecision.bfloat16` against transformers with every Linear's input rounded to bfloat16 (forward
+    /// pre-hooks in the fixture script): same tolerance. The float32-precision logits must be further off than that,
+    /// or the scope changed nothing.
+    @Test func bfloat16ComputeMatchesTransformersWithRoundedInputs() throws {
+        let name = "llama_bf16_compute"
+        let model = try Self.load(name)
+        let reference = try ModelFixtures.bfloat16Compute(name)
+        func promptLogits() throws -> [Float] {
+            var cache = try model.makeCache(capacity: reference.prompt.count)
+            return try model.forward(tokens: reference.prompt, cache: &cache, logits: .all).floats
+        }
+        let rounded = try MatmulPrecision.$current.withValue(.bfloat16) { try promptLogits() }
+        let difference = Self.maxAbsDifference(rounded, reference.logits)
+        let float32Difference = Self.maxAbsDifference(try promptLogits(), reference.logits)
+        print("\(name), bfloat16 compute: max |Δlogit| = \(difference) (float32 compute: \(float32Difference))")
+        #expect(difference <= 1e-4 * reference.maxAbsLogit)
+        #expect(float32Difference > 1e-3 * reference.maxAbsLogit)
+    }
+
     @Test(arguments: names)
     func greedyContinuationMatchesTransformers(name: String) throws {
         let model = try Self.load(name)

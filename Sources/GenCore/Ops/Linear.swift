@@ -2,7 +2,8 @@ import CGenKernels
 
 /// A fully connected layer, `torch.nn.functional.linear`: x [..., in] · weightᵀ + bias → [..., out].
 /// `weight` is [out, in] in float32, float16 or bfloat16 and is read in place (no converted copy);
-/// `bias` is [out] in any float dtype. x and the result are float32.
+/// `bias` is [out] in any float dtype. x and the result are float32. With bfloat16 weights, x is rounded to
+/// bfloat16 first when ``MatmulPrecision/current`` is ``MatmulPrecision/bfloat16``.
 public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor {
     precondition(x.dtype == .float32 && x.rank >= 1, "linear needs a float32 input, got \(x)")
     precondition(weight.rank == 2 && weight.dtype.isFloatingPoint, "linear needs a float [out, in] weight, got \(weight)")
@@ -27,6 +28,8 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor {
         switch w.dtype {
         case .float16:
             gk_linear_f16w(rows, outFeatures, inFeatures, a, lda, w.rawPointer.assumingMemoryBound(to: UInt16.self), ldw, pb, c, outFeatures)
+        case .bfloat16 where MatmulPrecision.current == .bfloat16:
+            gk_linear_bf16w_bf16a(rows, outFeatures, inFeatures, a, lda, w.rawPointer.assumingMemoryBound(to: UInt16.self), ldw, pb, c, outFeatures)
         case .bfloat16:
             gk_linear_bf16w(rows, outFeatures, inFeatures, a, lda, w.rawPointer.assumingMemoryBound(to: UInt16.self), ldw, pb, c, outFeatures)
         default:

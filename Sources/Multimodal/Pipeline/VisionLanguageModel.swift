@@ -157,18 +157,22 @@ public struct VisionLanguageModel: Sendable {
     /// Encodes the image inside the stream's task, so that creating the stream never blocks the caller.
     private func stream(image: Image, question: String?, parameters: GenerationParameters?) -> AsyncThrowingStream<String, any Error> {
         AsyncThrowingStream { continuation in
+            // A detached task does not inherit task-local values: carry the caller's matmul precision over.
+            let precision = MatmulPrecision.current
             let task = Task.detached {
-                do {
-                    let request = try prepare(image: image, question: question)
-                    let tokenizer = tokenizer
-                    let pieces = request.decoder.generateText(
-                        prompt: request.prompt, promptEmbeddings: request.promptEmbeddings,
-                        parameters: parameters ?? defaultParameters,
-                        decode: { ids in (try? tokenizer.decode(ids, skipSpecialTokens: true)) ?? "" })
-                    for try await piece in pieces { continuation.yield(piece) }
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
+                await MatmulPrecision.$current.withValue(precision) {
+                    do {
+                        let request = try prepare(image: image, question: question)
+                        let tokenizer = tokenizer
+                        let pieces = request.decoder.generateText(
+                            prompt: request.prompt, promptEmbeddings: request.promptEmbeddings,
+                            parameters: parameters ?? defaultParameters,
+                            decode: { ids in (try? tokenizer.decode(ids, skipSpecialTokens: true)) ?? "" })
+                        for try await piece in pieces { continuation.yield(piece) }
+                        continuation.finish()
+                    } catch {
+                        continuation.finish(throwing: error)
+                    }
                 }
             }
             continuation.onTermination = { _ in task.cancel() }

@@ -121,32 +121,36 @@ extension LanguageModel {
         decode: @escaping @Sendable ([Int]) -> String
     ) -> AsyncThrowingStream<String, any Error> {
         AsyncThrowingStream { continuation in
+            // A detached task does not inherit task-local values: carry the caller's matmul precision over.
+            let precision = MatmulPrecision.current
             let task = Task.detached {
-                do {
-                    var session = try GenerationSession(model: self, prompt: prompt, promptEmbeddings: promptEmbeddings,
-                                                        parameters: parameters)
-                    var detokenizer = IncrementalDetokenizer(decode: decode)
-                    var matcher = StopStringMatcher(stopStrings: parameters.stopStrings)
-                    while session.finishReason == nil {
-                        try Task.checkCancellation()
-                        let token = try session.step()
-                        // The eos token's own text (often a special token) is not part of the answer.
-                        if session.finishReason == .endOfSequence { break }
-                        let (text, stopped) = matcher.feed(detokenizer.append(token))
-                        if !text.isEmpty { continuation.yield(text) }
-                        if stopped {
-                            continuation.finish()
-                            return
+                MatmulPrecision.$current.withValue(precision) {
+                    do {
+                        var session = try GenerationSession(model: self, prompt: prompt, promptEmbeddings: promptEmbeddings,
+                                                            parameters: parameters)
+                        var detokenizer = IncrementalDetokenizer(decode: decode)
+                        var matcher = StopStringMatcher(stopStrings: parameters.stopStrings)
+                        while session.finishReason == nil {
+                            try Task.checkCancellation()
+                            let token = try session.step()
+                            // The eos token's own text (often a special token) is not part of the answer.
+                            if session.finishReason == .endOfSequence { break }
+                            let (text, stopped) = matcher.feed(detokenizer.append(token))
+                            if !text.isEmpty { continuation.yield(text) }
+                            if stopped {
+                                continuation.finish()
+                                return
+                            }
                         }
+                        let (tail, _) = matcher.feed(detokenizer.flush())
+                        let rest = tail + matcher.flush()
+                        if !rest.isEmpty { continuation.yield(rest) }
+                        continuation.finish()
+                    } catch is CancellationError {
+                        continuation.finish()
+                    } catch {
+                        continuation.finish(throwing: error)
                     }
-                    let (tail, _) = matcher.feed(detokenizer.flush())
-                    let rest = tail + matcher.flush()
-                    if !rest.isEmpty { continuation.yield(rest) }
-                    continuation.finish()
-                } catch is CancellationError {
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
                 }
             }
             continuation.onTermination = { _ in task.cancel() }

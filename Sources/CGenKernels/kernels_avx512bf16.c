@@ -1,0 +1,58 @@
+// x86-64 AVX512_BF16 micro-kernel for matrix products computed in bfloat16 (gk_linear_bf16w_bf16a).
+// vdpbf16ps multiplies pairs of bf16 values and adds both products to a float32 lane: twice the multiply-adds of
+// an FMA per instruction (measured on Zen 4: 230 against 115 GFLOP/s per core). Operands come packed as pairs:
+// one 32-bit slot holds elements k and k+1 of a row, so the packed panels have the f32 layout with half the depth.
+#if defined(__x86_64__)
+#include "gk_internal.h"
+#include <immintrin.h>
+
+#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512bf16,avx2,fma"))), \
+                             apply_to = function)
+
+enum { MR = 12, NR = 32 };
+
+/// 12x32 tile over `kp` pairs: 24 zmm accumulators, two B vectors (16 columns × one pair each) and a broadcast pair
+/// of A. The panels are passed as float pointers (the driver's type) but hold bf16 pairs.
+static void ukernel_avx512bf16(long kp, const float *a, const float *b, float *c, long ldc, float alpha, float beta,
+                               long m, long n) {
+    __m512 acc[MR][2];
+    for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+    for (long i = 0; i < m; i++) _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
+    const uint32_t *pa = (const uint32_t *)a;
+    for (long k = 0; k < kp; k++) {
+        __m512bh b0 = (__m512bh)_mm512_loadu_ps(b), b1 = (__m512bh)_mm512_loadu_ps(b + 16);
+        for (int i = 0; i < MR; i++) {
+            __m512bh av = (__m512bh)_mm512_set1_epi32((int)pa[i]);
+            acc[i][0] = _mm512_dpbf16_ps(acc[i][0], av, b0);
+            acc[i][1] = _mm512_dpbf16_ps(acc[i][1], av, b1);
+        }
+        pa += MR;
+        b += NR;
+    }
+    if (m == MR && n == NR && alpha == 1.0f && (beta == 0.0f || beta == 1.0f)) {
+        for (int i = 0; i < MR; i++)
+            for (int h = 0; h < 2; h++) {
+                float *ci = c + i * ldc + h * 16;
+                _mm512_storeu_ps(ci, beta == 0.0f ? acc[i][h] : _mm512_add_ps(acc[i][h], _mm512_loadu_ps(ci)));
+            }
+        return;
+    }
+    float tmp[MR * NR];
+    for (int i = 0; i < MR; i++) {
+        _mm512_storeu_ps(tmp + i * NR, acc[i][0]);
+        _mm512_storeu_ps(tmp + i * NR + 16, acc[i][1]);
+    }
+    gk_store_tile(tmp, NR, c, ldc, alpha, beta, m, n);
+}
+
+#pragma clang attribute pop
+
+/// The AVX-512 table with the pair micro-kernel in place of the f32 one: same tile and packers, a depth block of
+/// 192 pairs (384 elements; a B panel is 24 KB, inside L1).
+const gk_kernel_table gk_table_avx512bf16_pairs = {
+    .mr = MR, .nr = NR, .kc = 192, .mc = 144, .nc = 4096,
+    .ukernel = ukernel_avx512bf16,
+    .pack_rows = gk_avx2_pack_rows,
+    .f32_to_bf16 = gk_avx2_f32_to_bf16,
+};
+#endif
