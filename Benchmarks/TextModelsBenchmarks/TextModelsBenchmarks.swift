@@ -39,17 +39,23 @@ func promptTokens(_ model: any LanguageModel) -> [Int] {
 }
 
 /// "<name> prefill 128": one forward pass over a 128-token prompt into an empty cache, last-position logits.
-func prefillBenchmark(_ name: String, _ makeModel: @escaping @Sendable () throws -> any LanguageModel) {
-    guard wanted("\(name) prefill \(promptLength)") else { return }
-    Benchmark("\(name) prefill \(promptLength)") { benchmark in
+/// With `precision` .bfloat16 the name ends in " (bf16 compute)": bf16 weights multiply bf16-rounded inputs, as
+/// PyTorch computes a bf16 model.
+func prefillBenchmark(_ name: String, precision: MatmulPrecision = .float32,
+                      _ makeModel: @escaping @Sendable () throws -> any LanguageModel) {
+    let fullName = "\(name) prefill \(promptLength)" + (precision == .bfloat16 ? " (bf16 compute)" : "")
+    guard wanted(fullName) else { return }
+    Benchmark(fullName) { benchmark in
         let model = try makeModel()
         let prompt = promptTokens(model)
-        benchmark.startMeasurement()
-        for _ in benchmark.scaledIterations {
-            var cache = try model.makeCache(capacity: promptLength)
-            blackHole(try model.forward(tokens: prompt, cache: &cache, logits: .last))
+        try MatmulPrecision.$current.withValue(precision) {
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                var cache = try model.makeCache(capacity: promptLength)
+                blackHole(try model.forward(tokens: prompt, cache: &cache, logits: .last))
+            }
+            benchmark.stopMeasurement()
         }
-        benchmark.stopMeasurement()
     }
 }
 
@@ -93,6 +99,7 @@ let benchmarks: @Sendable () -> Void = {
     prefillBenchmark("TinyLlama 1.1B f32") { try tinyLlama(.float32) }
     decodeBenchmark("TinyLlama 1.1B f32") { try tinyLlama(.float32) }
     prefillBenchmark("TinyLlama 1.1B bf16") { try tinyLlama(.bfloat16) }
+    prefillBenchmark("TinyLlama 1.1B bf16", precision: .bfloat16) { try tinyLlama(.bfloat16) }
     decodeBenchmark("TinyLlama 1.1B bf16") { try tinyLlama(.bfloat16) }
 
     guard wanted("Tokenizer") else { return }
