@@ -43,11 +43,11 @@ let package = Package(
             path: "Examples/embed"),
         .executableTarget(
             name: "caption",
-            dependencies: ["Multimodal", "ExampleSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["GenCore", "Multimodal", "ExampleSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/caption"),
         .executableTarget(
             name: "vqa",
-            dependencies: ["Multimodal", "ExampleSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["GenCore", "Multimodal", "ExampleSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/vqa"),
         .executableTarget(
             name: "generate",

@@ -63,9 +63,12 @@ struct Generate: AsyncParsableCommand {
     @Flag(help: "Print one JSON object (token ids, text, finish reason, timings) instead of streaming text.")
     var json = false
 
+    @Option(help: "Precision of products with bfloat16 weights: float32 (exact, as transformers computes in float32) or bfloat16 (inputs rounded to bf16, as PyTorch computes a bf16 model; about twice as fast on CPUs with AVX512_BF16).")
+    var matmulPrecision: MatmulPrecision = .float32
+
     mutating func run() async throws {
         do {
-            try await generate()
+            try await MatmulPrecision.$current.withValue(matmulPrecision) { try await generate() }
         } catch {
             // One clear line and a failing exit status; no usage dump for errors that are not about the flags.
             let message = (error as? LocalizedError)?.errorDescription ?? "\(error)"
@@ -166,3 +169,6 @@ struct Generate: AsyncParsableCommand {
         }
     }
 }
+
+/// `--matmul-precision float32|bfloat16`.
+extension MatmulPrecision: ExpressibleByArgument {}
