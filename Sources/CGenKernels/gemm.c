@@ -113,7 +113,8 @@ static void *alloc_floats(long count) {
 
 // MARK: Packing
 
-enum { GK_PAIR_SLOTS = 32 * 256 };   ///< bound on a pair panel's slots (mr or nr times kc), for stack buffers
+/// Bound on a pair panel's slots (mr or nr times kc; 32 × 192 on the AVX512_BF16 table), for the packers' stack buffers.
+enum { GK_PAIR_SLOTS = 32 * 192 };
 
 /// Rows of float32 A rounded to bf16 (round to nearest even) and packed as pairs: slot (k, r) of the panel holds
 /// elements e0 + 2k and e0 + 2k + 1 of row r, zero past `elements`.
@@ -555,6 +556,7 @@ void gk_linear_bf16w_bf16a(long M, long N, long K, const float *A, long lda, con
     if (M <= 0 || N <= 0) return;
     if (K <= 0) { linear(M, N, K, A, lda, W, ldw, GK_SRC_BF16, bias, C, ldc); return; }
     const gk_kernel_table *pairs = gk_bf16_pair_table();
+    if (pairs && (pairs->nr * pairs->kc > GK_PAIR_SLOTS || pairs->mr * pairs->kc > GK_PAIR_SLOTS)) pairs = NULL;
     gk_operand opA = {A, lda, 0, GK_SRC_F32_ROUNDED_PAIRS, K};
     gk_operand opB = {W, ldw, 1, GK_SRC_BF16_PAIRS, K};
     float beta = 0.0f;
