@@ -60,15 +60,22 @@ let benchmarks: @Sendable () -> Void = {
         maxDuration: .seconds(quick ? 1 : 30), maxIterations: quick ? 1 : 5)
     ThreadPool.threadCount = 2
 
-    Benchmark("LLaVA-1.5 shape (CLIP-L/14-336 + 1.1B Llama) bf16 time to first token") { benchmark in
-        let model = try llava()
-        let input = pixels()
-        let capacity = promptTokens(model).count + decodeSteps
-        benchmark.startMeasurement()
-        for _ in benchmark.scaledIterations {
-            blackHole(try firstToken(model, pixels: input, capacity: capacity).0)
+    // Also computed in bf16 (MatmulPrecision.bfloat16: bf16 weights multiply bf16-rounded inputs), as PyTorch
+    // computes the bf16 model it is compared with.
+    for precision in MatmulPrecision.allCases {
+        let suffix = precision == .bfloat16 ? " (bf16 compute)" : ""
+        Benchmark("LLaVA-1.5 shape (CLIP-L/14-336 + 1.1B Llama) bf16 time to first token\(suffix)") { benchmark in
+            let model = try llava()
+            let input = pixels()
+            let capacity = promptTokens(model).count + decodeSteps
+            try MatmulPrecision.$current.withValue(precision) {
+                benchmark.startMeasurement()
+                for _ in benchmark.scaledIterations {
+                    blackHole(try firstToken(model, pixels: input, capacity: capacity).0)
+                }
+                benchmark.stopMeasurement()
+            }
         }
-        benchmark.stopMeasurement()
     }
 
     Benchmark("LLaVA-1.5 shape (CLIP-L/14-336 + 1.1B Llama) bf16 decode \(decodeSteps)") { benchmark in
