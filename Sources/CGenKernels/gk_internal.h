@@ -93,6 +93,19 @@ extern const gk_kernel_table gk_table_neon;
         }                                                                                                   \
     }
 
+/// Defines a gk_dot_rows_fn over bf16 W and paired rows of A from an inlined `block(J, k, a, w, ldw, out)` that
+/// dots one row of A with J <= 4 rows of W (literal J): four rows of W (L1-resident) serve every row of A.
+#define GK_DOT_PAIRED_ROWS_FN(linkage, name, block)                                                        \
+    linkage void name(long m, long nw, long k, const float *a, long lda, const void *wv, long ldw,          \
+                      float *out, long ldo) {                                                               \
+        const char *w = wv;                                                                                 \
+        long j = 0;                                                                                         \
+        for (; j + 4 <= nw; j += 4)                                                                         \
+            for (long r = 0; r < m; r++) block(4, k, a + r * lda, w + j * ldw * 2, ldw, out + r * ldo + j); \
+        for (; j < nw; j++)                                                                                 \
+            for (long r = 0; r < m; r++) block(1, k, a + r * lda, w + j * ldw * 2, ldw, out + r * ldo + j); \
+    }
+
 /// Portable scalar conversions (also used for tails by the vector paths).
 float gk_f16_to_f32_scalar(uint16_t h);
 uint16_t gk_f32_to_f16_scalar(float f);

@@ -133,15 +133,7 @@ GK_INLINE void dot_block_bf16_paired(int J, long k, const float *a, const char *
     }
 }
 
-void gk_avx2_dot_bf16_paired(long m, long nw, long k, const float *a, long lda, const void *wv, long ldw,
-                             float *out, long ldo) {
-    const char *w = wv;
-    long j = 0;
-    for (; j + 4 <= nw; j += 4)   // four rows of W (L1-resident) serve every row of A
-        for (long r = 0; r < m; r++) dot_block_bf16_paired(4, k, a + r * lda, w + j * ldw * 2, ldw, out + r * ldo + j);
-    for (; j < nw; j++)
-        for (long r = 0; r < m; r++) dot_block_bf16_paired(1, k, a + r * lda, w + j * ldw * 2, ldw, out + r * ldo + j);
-}
+GK_DOT_PAIRED_ROWS_FN(, gk_avx2_dot_bf16_paired, dot_block_bf16_paired)
 
 /// acc[r, :] = Σ_q A[r, q] · B[q, :], eight rows of B per pass so each accumulator load/store serves 8 FMAs.
 void gk_avx2_axpy_rows(long m, long n, long k, const float *a, long lda, const float *b, long ldb,

@@ -74,15 +74,7 @@ static inline __attribute__((always_inline)) void dot_block_bf16_paired_512(int 
 }
 #undef GK_JOIN
 
-static void dot_bf16_paired_avx512(long m, long nw, long k, const float *a, long lda, const void *wv, long ldw,
-                                   float *out, long ldo) {
-    const char *w = wv;
-    long j = 0;
-    for (; j + 4 <= nw; j += 4)   // four rows of W (L1-resident) serve every row of A
-        for (long r = 0; r < m; r++) dot_block_bf16_paired_512(4, k, a + r * lda, w + j * ldw * 2, ldw, out + r * ldo + j);
-    for (; j < nw; j++)
-        for (long r = 0; r < m; r++) dot_block_bf16_paired_512(1, k, a + r * lda, w + j * ldw * 2, ldw, out + r * ldo + j);
-}
+GK_DOT_PAIRED_ROWS_FN(static, dot_bf16_paired_avx512, dot_block_bf16_paired_512)
 
 #pragma clang attribute pop
 
