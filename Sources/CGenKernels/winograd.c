@@ -1,15 +1,18 @@
-// 3×3 convolution by Winograd's minimal filtering F(2×2, 3×3) (Lavin & Gray, "Fast Algorithms for Convolutional
-// Neural Networks", 2016). Each 2×2 block of outputs comes from a 4×4 block of input ("tile") with 16 products per
-// channel pair instead of 36, so the GEMM work drops 2.25×: the filters and the tiles are taken to a 4×4 transform
-// domain, where the convolution becomes 16 independent GEMMs (one per transform-domain position ξ) over channels,
-// and the 16 results of each tile are taken back to 2×2 outputs.
+// 3×3 convolution by Winograd's minimal filtering F(m×m, 3×3), m = 2 or 4 (Lavin & Gray, "Fast Algorithms for
+// Convolutional Neural Networks", 2016). Each m×m block of outputs comes from an α×α block of input ("tile"),
+// α = m + 2, with α² products per channel pair instead of 9·m²: F(2×2, 3×3) does 16 instead of 36 (2.25× fewer),
+// F(4×4, 3×3) 36 instead of 144 (4× fewer). The filters and the tiles are taken to an α×α transform domain, where
+// the convolution becomes α² independent GEMMs (one per transform-domain position ξ) over channels, and the α²
+// results of each tile are taken back to m×m outputs.
 //
-//   U[ξ][o][c] = (G g[o][c] Gᵀ)[ξ]      filters, O·C·16
-//   V[ξ][c][t] = (Bᵀ d[c][t] B)[ξ]      input tiles, C·T·16 (t runs over the tiles of all images)
-//   M[ξ]       = U[ξ] · V[ξ]            16 GEMMs of [O, C] · [C, T]
+//   U[ξ][o][c] = (G g[o][c] Gᵀ)[ξ]      filters, O·C·α²
+//   V[ξ][c][t] = (Bᵀ d[c][t] B)[ξ]      input tiles, C·T·α² (t runs over the tiles of all images)
+//   M[ξ]       = U[ξ] · V[ξ]            α² GEMMs of [O, C] · [C, T]
 //   y[o][tile] = Aᵀ m[o][t] A           m[o][t][ξ] = M[ξ][o][t]
 //
-// The transforms only add and halve, so the result differs from direct convolution by rounding alone.
+// F(2×2, 3×3) interpolates at 0, ±1, ∞ and its transforms only add and halve. F(4×4, 3×3) interpolates at
+// 0, ±1, ±2, ∞: its transforms scale by up to 8, so its rounding error is larger (a few 1e-6 of the output's
+// magnitude for hundreds of channels, against about 1e-7) but still far below what a float32 model notices.
 #include <stdlib.h>
 #include <string.h>
 #include "gen_kernels.h"
@@ -18,122 +21,239 @@
 enum { GK_WINOGRAD_BUFFER_BYTES = 16 << 20 };
 
 typedef struct {
-    long n, O, C, H, W, tiles_h, tiles_w, tile_begin, tile_count;
+    long m, alpha, n, O, C, H, W, tiles_h, tiles_w, tile_begin, tile_count;
     const float *weight, *x;
     float *U, *V, *M, *y;
     volatile int failed;   ///< set by a task that could not allocate its scratch rows
 } gk_winograd_ctx;
 
-static void filter_transform_task(void *vctx, long begin, long end) {
-    gk_winograd_ctx *s = vctx;
-    long OC = s->O * s->C;
-    for (long oc = begin; oc < end; oc++) {
-        const float *g = s->weight + oc * 9;
-        float t[4][3];   // G g: rows g0, (g0+g1+g2)/2, (g0-g1+g2)/2, g2
-        for (int j = 0; j < 3; j++) {
-            float g0 = g[j], g1 = g[3 + j], g2 = g[6 + j];
-            t[0][j] = g0;
-            t[1][j] = 0.5f * (g0 + g1 + g2);
-            t[2][j] = 0.5f * (g0 - g1 + g2);
-            t[3][j] = g2;
-        }
-        for (int i = 0; i < 4; i++) {   // (G g) Gᵀ, the same combination along the columns
-            float a = t[i][0], b = t[i][1], c = t[i][2];
-            float *u = s->U + (long)(i * 4) * OC + oc;
-            u[0] = a;
-            u[OC] = 0.5f * (a + b + c);
-            u[2 * OC] = 0.5f * (a - b + c);
-            u[3 * OC] = c;
-        }
-    }
+// MARK: - The three transforms of each F(m×m, 3×3), applied to one vector
+
+/// G v for F(2×2, 3×3): v0, (v0 + v1 + v2)/2, (v0 - v1 + v2)/2, v2.
+static inline void filter_vector2(const float v[3], float r[4]) {
+    r[0] = v[0];
+    r[1] = 0.5f * (v[0] + v[1] + v[2]);
+    r[2] = 0.5f * (v[0] - v[1] + v[2]);
+    r[3] = v[2];
 }
 
-/// Zero-padded row `r` of a plane (padding 1 on both sides): out[0] and out[W + 1] are the padding.
-static void padded_row(const float *plane, long H, long W, long r, float *out) {
-    out[0] = 0.0f;
-    out[W + 1] = 0.0f;
-    if (r < 0 || r >= H) {
-        for (long q = 0; q < W; q++) out[q + 1] = 0.0f;
-        return;
+/// G v for F(4×4, 3×3): the filter polynomial at 0, -1, 1, -2, 2 and ∞, scaled by the interpolation weights.
+static inline void filter_vector4(const float v[3], float r[6]) {
+    const float sixth = 1.0f / 6.0f;   // a multiplication: a division would dominate this transform
+    float even = v[0] + v[2], even4 = 0.25f * v[0] + v[2];
+    r[0] = 0.25f * v[0];
+    r[1] = -(even + v[1]) * sixth;
+    r[2] = -(even - v[1]) * sixth;
+    r[3] = (even4 + 0.5f * v[1]) * sixth;
+    r[4] = (even4 - 0.5f * v[1]) * sixth;
+    r[5] = v[2];
+}
+
+/// Bᵀ d for F(2×2, 3×3).
+static inline void input_vector2(const float d[4], float r[4]) {
+    r[0] = d[0] - d[2];
+    r[1] = d[1] + d[2];
+    r[2] = d[2] - d[1];
+    r[3] = d[1] - d[3];
+}
+
+/// Bᵀ d for F(4×4, 3×3).
+static inline void input_vector4(const float d[6], float r[6]) {
+    float a = d[4] - 4.0f * d[2], b = d[3] - 4.0f * d[1], c = d[4] - d[2], e = 2.0f * (d[3] - d[1]);
+    r[0] = 4.0f * d[0] - 5.0f * d[2] + d[4];
+    r[1] = a + b;
+    r[2] = a - b;
+    r[3] = c + e;
+    r[4] = c - e;
+    r[5] = 4.0f * d[1] - 5.0f * d[3] + d[5];
+}
+
+/// Aᵀ v for F(2×2, 3×3).
+static inline void output_vector2(const float v[4], float r[2]) {
+    r[0] = v[0] + v[1] + v[2];
+    r[1] = v[1] - v[2] - v[3];
+}
+
+/// Aᵀ v for F(4×4, 3×3).
+static inline void output_vector4(const float v[6], float r[4]) {
+    float s12 = v[1] + v[2], d12 = v[1] - v[2], s34 = v[3] + v[4], d34 = v[3] - v[4];
+    r[0] = v[0] + s12 + s34;
+    r[1] = d12 + 2.0f * d34;
+    r[2] = s12 + 4.0f * s34;
+    r[3] = d12 + 8.0f * d34 + v[5];
+}
+
+static inline void filter_vector(long m, const float *v, float *r) {
+    if (m == 2) filter_vector2(v, r); else filter_vector4(v, r);
+}
+
+static inline void input_vector(long m, const float *d, float *r) {
+    if (m == 2) input_vector2(d, r); else input_vector4(d, r);
+}
+
+static inline void output_vector(long m, const float *v, float *r) {
+    if (m == 2) output_vector2(v, r); else output_vector4(v, r);
+}
+
+// MARK: - Tasks
+//
+// Each task body takes the tile size as a constant argument and is inlined into one task per tile size, so the
+// small loops over α unroll and the vectors above stay in registers.
+
+#define GK_WINOGRAD_BODY static inline __attribute__((always_inline))
+
+/// Filters are transformed 16 at a time into a small block, then stored as α² runs of 16: storing each filter's α²
+/// values straight into the α² planes (each O·C floats apart) touched a page per value.
+GK_WINOGRAD_BODY void filter_transform(gk_winograd_ctx *s, long begin, long end, const long m) {
+    enum { BLOCK = 16 };
+    const long alpha = m + 2;
+    long OC = s->O * s->C;
+    float block[36][BLOCK];
+    for (long first = begin; first < end; first += BLOCK) {
+        long count = end - first < BLOCK ? end - first : BLOCK;
+        for (long f = 0; f < count; f++) {
+            const float *g = s->weight + (first + f) * 9;
+            float t[6][3];   // G g, column by column
+            for (int j = 0; j < 3; j++) {
+                float column[3] = {g[j], g[3 + j], g[6 + j]}, r[6];
+                filter_vector(m, column, r);
+                for (long i = 0; i < alpha; i++) t[i][j] = r[i];
+            }
+            for (long i = 0; i < alpha; i++) {   // (G g) Gᵀ: the same combination along each row
+                float r[6];
+                filter_vector(m, t[i], r);
+                for (long k = 0; k < alpha; k++) block[i * alpha + k][f] = r[k];
+            }
+        }
+        for (long xi = 0; xi < alpha * alpha; xi++)
+            memcpy(s->U + xi * OC + first, block[xi], sizeof(float) * (size_t)count);
     }
-    for (long q = 0; q < W; q++) out[q + 1] = plane[r * W + q];
 }
 
 /// Tiles are visited a tile row at a time, so that Bᵀ d is formed once per input column for the whole row (rows
-/// combined along the width, contiguous) and d B tile by tile in an inner loop that writes V contiguously.
-static void input_transform_task(void *vctx, long begin, long end) {
-    gk_winograd_ctx *s = vctx;
-    long per_image = s->tiles_h * s->tiles_w, CT = s->C * s->tile_count, W = s->W, width = W + 3;
-    float *rows = malloc(sizeof(float) * 8 * (size_t)width);
-    if (!rows) {   // a few KB: reported, and the caller falls back to the implicit GEMM
+/// combined along the width, contiguous, straight from the input planes) and d B tile by tile in an inner loop that
+/// writes V contiguously. Rows above and below the plane read a zero row; the padding columns of Bᵀ d are zero.
+GK_WINOGRAD_BODY void input_transform(gk_winograd_ctx *s, long begin, long end, const long m) {
+    const long alpha = m + 2;
+    long per_image = s->tiles_h * s->tiles_w, CT = s->C * s->tile_count, H = s->H, W = s->W;
+    long width = m * s->tiles_w + 2;   // the last tile's right columns may lie past the padding: zeros
+    float *scratch = malloc(sizeof(float) * (size_t)(alpha * width + W));
+    if (!scratch) {   // a few KB: reported, and the caller falls back to the implicit GEMM
         s->failed = 1;
         return;
     }
-    float *d[4] = {rows, rows + width, rows + 2 * width, rows + 3 * width};
-    float *b[4] = {rows + 4 * width, rows + 5 * width, rows + 6 * width, rows + 7 * width};
+    float *b = scratch, *zeros = scratch + alpha * width;   // Bᵀ d for the tile row, then a zero input row
+    memset(zeros, 0, sizeof(float) * (size_t)W);
+    for (long i = 0; i < alpha; i++)
+        for (long q = 0; q < width; q++) b[i * width + q] = 0.0f;
     for (long c = begin; c < end; c++) {
         long k = 0;
         while (k < s->tile_count) {
             long t = s->tile_begin + k, image = t / per_image, ti = (t % per_image) / s->tiles_w, tj0 = t % s->tiles_w;
             long run = s->tiles_w - tj0 < s->tile_count - k ? s->tiles_w - tj0 : s->tile_count - k;
-            const float *plane = s->x + (image * s->C + c) * s->H * W;
-            for (int i = 0; i < 4; i++) padded_row(plane, s->H, W, 2 * ti - 1 + i, d[i]);
-            // Odd widths: the last tile's fourth column lies past the padding; it only feeds outputs that are dropped.
-            for (int i = 0; i < 4; i++) d[i][W + 2] = 0.0f;
-            for (long q = 0; q < width; q++) {   // Bᵀ d: rows d0 - d2, d1 + d2, d2 - d1, d1 - d3
-                b[0][q] = d[0][q] - d[2][q];
-                b[1][q] = d[1][q] + d[2][q];
-                b[2][q] = d[2][q] - d[1][q];
-                b[3][q] = d[1][q] - d[3][q];
+            const float *plane = s->x + (image * s->C + c) * H * W, *row[6];
+            for (long i = 0; i < alpha; i++) {
+                long r = m * ti - 1 + i;
+                row[i] = r >= 0 && r < H ? plane + r * W : zeros;
             }
-            for (int i = 0; i < 4; i++) {   // (Bᵀ d) B along the columns of each tile
-                const float *row = b[i];
-                float *v0 = s->V + (i * 4 + 0) * CT + c * s->tile_count + k, *v1 = v0 + CT, *v2 = v1 + CT, *v3 = v2 + CT;
+            for (long x = 0; x < W; x++) {   // Bᵀ d down each column; b's column x + 1 is input column x
+                float d[6], r[6];
+                for (long i = 0; i < alpha; i++) d[i] = row[i][x];
+                input_vector(m, d, r);
+                for (long i = 0; i < alpha; i++) b[i * width + 1 + x] = r[i];
+            }
+            for (long i = 0; i < alpha; i++) {   // (Bᵀ d) B along the columns of each tile
+                float *v = s->V + (i * alpha) * CT + c * s->tile_count + k;
                 for (long j = 0; j < run; j++) {
-                    const float *col = row + 2 * (tj0 + j);
-                    v0[j] = col[0] - col[2];
-                    v1[j] = col[1] + col[2];
-                    v2[j] = col[2] - col[1];
-                    v3[j] = col[1] - col[3];
+                    float r[6];
+                    input_vector(m, b + i * width + m * (tj0 + j), r);
+                    for (long q = 0; q < alpha; q++) v[q * CT + j] = r[q];
                 }
             }
             k += run;
         }
     }
-    free(rows);
+    free(scratch);
 }
 
-/// A tile row at a time, like the input transform: Aᵀ m reads the 16 planes of M contiguously along the row.
-static void output_transform_task(void *vctx, long begin, long end) {
-    gk_winograd_ctx *s = vctx;
+/// A tile row at a time, like the input transform: each tile gathers its α² values from the planes of M, which
+/// are contiguous along the row.
+GK_WINOGRAD_BODY void output_transform(gk_winograd_ctx *s, long begin, long end, const long m) {
+    const long alpha = m + 2;
     long per_image = s->tiles_h * s->tiles_w, OT = s->O * s->tile_count, W = s->W;
     for (long o = begin; o < end; o++) {
         long k = 0;
         while (k < s->tile_count) {
             long t = s->tile_begin + k, image = t / per_image, ti = (t % per_image) / s->tiles_w, tj0 = t % s->tiles_w;
             long run = s->tiles_w - tj0 < s->tile_count - k ? s->tiles_w - tj0 : s->tile_count - k;
-            const float *m = s->M + o * s->tile_count + k;
-            float *plane = s->y + (image * s->O + o) * s->H * W;
-            for (int i = 0; i < 2; i++) {
-                long r = 2 * ti + i;
-                if (r >= s->H) break;
-                float *out = plane + r * W;
-                // Row i of Aᵀ m is m0 + m1 + m2 (i = 0) or m1 - m2 - m3 (i = 1), per column j of the tile.
-                const float *p0 = m, *p1 = m + 4 * OT, *p2 = m + 8 * OT, *p3 = m + 12 * OT;
-                for (long j = 0; j < run; j++) {
-                    float a[4];
-                    for (int q = 0; q < 4; q++) {
-                        float m0 = p0[q * OT + j], m1 = p1[q * OT + j], m2 = p2[q * OT + j], m3 = p3[q * OT + j];
-                        a[q] = i == 0 ? m0 + m1 + m2 : m1 - m2 - m3;
-                    }
-                    long col = 2 * (tj0 + j);
-                    out[col] = a[0] + a[1] + a[2];
-                    if (col + 1 < W) out[col + 1] = a[1] - a[2] - a[3];
+            const float *planes = s->M + o * s->tile_count + k;
+            float *out = s->y + (image * s->O + o) * s->H * W;
+            long rows = s->H - m * ti < m ? s->H - m * ti : m;
+            for (long j = 0; j < run; j++) {
+                float rowsum[4][6];   // Aᵀ m: the tile's m output rows, still α wide
+                for (long q = 0; q < alpha; q++) {
+                    float column[6], r[4];
+                    for (long i = 0; i < alpha; i++) column[i] = planes[(i * alpha + q) * OT + j];
+                    output_vector(m, column, r);
+                    for (long i = 0; i < m; i++) rowsum[i][q] = r[i];
+                }
+                long col = m * (tj0 + j), cols = W - col < m ? W - col : m;
+                for (long i = 0; i < rows; i++) {   // (Aᵀ m) A along each output row
+                    float r[4];
+                    output_vector(m, rowsum[i], r);
+                    float *dst = out + (m * ti + i) * W + col;
+                    for (long q = 0; q < cols; q++) dst[q] = r[q];
                 }
             }
             k += run;
         }
     }
+}
+
+static void filter_transform2(void *s, long begin, long end) { filter_transform(s, begin, end, 2); }
+static void filter_transform4(void *s, long begin, long end) { filter_transform(s, begin, end, 4); }
+static void input_transform2(void *s, long begin, long end) { input_transform(s, begin, end, 2); }
+static void input_transform4(void *s, long begin, long end) { input_transform(s, begin, end, 4); }
+static void output_transform2(void *s, long begin, long end) { output_transform(s, begin, end, 2); }
+static void output_transform4(void *s, long begin, long end) { output_transform(s, begin, end, 4); }
+
+/// The transform-domain buffers of one call, kept by the calling thread for its next call: freshly mapped pages
+/// cost a fault and a clear each, about a tenth of a 64×64 UNet convolution when the buffers came anew every call.
+/// The block is freed instead when it is larger than GK_WINOGRAD_KEEP_BYTES.
+enum { GK_WINOGRAD_KEEP_BYTES = 128 << 20 };
+static _Thread_local float *kept_scratch;
+static _Thread_local long kept_floats;
+
+static float *scratch_floats(long floats) {
+    if (kept_scratch && kept_floats >= floats) {
+        float *block = kept_scratch;
+        kept_scratch = NULL;
+        return block;
+    }
+    free(kept_scratch);
+    kept_scratch = NULL;
+    kept_floats = 0;
+    float *block = malloc(sizeof(float) * (size_t)floats);
+    if (block) kept_floats = floats;
+    return block;
+}
+
+static void scratch_release(float *block) {
+    if (kept_floats * (long)sizeof(float) <= GK_WINOGRAD_KEEP_BYTES && !kept_scratch) {
+        kept_scratch = block;
+    } else {
+        free(block);
+        kept_floats = 0;
+    }
+}
+
+/// The α² products M[ξ] = U[ξ] · V[ξ], one plane per task: each GEMM then runs on one thread without the pool's
+/// hand-offs, and α² (16 or 36) planes divide evenly enough between the cores.
+static void product_task(void *vctx, long begin, long end) {
+    gk_winograd_ctx *s = vctx;
+    long O = s->O, C = s->C, T = s->tile_count;
+    for (long xi = begin; xi < end; xi++)
+        gk_sgemm(0, 0, O, T, C, 1.0f, s->U + xi * O * C, C, s->V + xi * C * T, T, 0.0f, s->M + xi * O * T, T);
 }
 
 static long grain_for(long items, long work_per_item) {
@@ -142,35 +262,37 @@ static long grain_for(long items, long work_per_item) {
 }
 
 int gk_conv3x3_winograd_f32(long n, long O, long C, long H, long W, const float *weight, const float *x, float *y,
-                            long chunk_tiles) {
+                            long output_tile, long chunk_tiles) {
+    if (output_tile != 2 && output_tile != 4) return -1;
     if (n <= 0 || O <= 0 || C <= 0 || H <= 0 || W <= 0) return 0;
-    long tiles_h = (H + 1) / 2, tiles_w = (W + 1) / 2, tiles = n * tiles_h * tiles_w;
+    long m = output_tile, alpha = m + 2, planes = alpha * alpha;
+    long tiles_h = (H + m - 1) / m, tiles_w = (W + m - 1) / m, tiles = n * tiles_h * tiles_w;
     long widest = O > C ? O : C;
     long chunk = chunk_tiles;
     if (chunk <= 0) {
-        chunk = GK_WINOGRAD_BUFFER_BYTES / (16 * widest * (long)sizeof(float));
-        if (chunk < 256) chunk = 256;   // narrower GEMMs lose more than the cache gains
+        chunk = GK_WINOGRAD_BUFFER_BYTES / (planes * widest * (long)sizeof(float));
+        long narrowest = m == 2 ? 256 : 128;   // narrower GEMMs lose more than the cache gains
+        if (chunk < narrowest) chunk = narrowest;
     }
     if (chunk > tiles) chunk = tiles;
-    float *U = malloc(sizeof(float) * 16 * (size_t)(O * C));
-    float *V = malloc(sizeof(float) * 16 * (size_t)(C * chunk));
-    float *M = malloc(sizeof(float) * 16 * (size_t)(O * chunk));
-    if (!U || !V || !M) {
-        free(U); free(V); free(M);
-        return -1;
-    }
-    gk_winograd_ctx s = {n, O, C, H, W, tiles_h, tiles_w, 0, 0, weight, x, U, V, M, y, 0};
-    gk_parallel_for(O * C, grain_for(O * C, 100), filter_transform_task, &s);
+    long chunks = (tiles + chunk - 1) / chunk;
+    chunk = (tiles + chunks - 1) / chunks;   // equal chunks: no narrow last GEMM
+    float *U = scratch_floats(planes * (O * C + C * chunk + O * chunk));
+    if (!U) return -1;
+    float *V = U + planes * O * C, *M = V + planes * C * chunk;
+    gk_winograd_ctx s = {m, alpha, n, O, C, H, W, tiles_h, tiles_w, 0, 0, weight, x, U, V, M, y, 0};
+    gk_range_fn filters = m == 2 ? filter_transform2 : filter_transform4;
+    gk_range_fn inputs = m == 2 ? input_transform2 : input_transform4;
+    gk_range_fn outputs = m == 2 ? output_transform2 : output_transform4;
+    gk_parallel_for(O * C, grain_for(O * C, 8 * planes), filters, &s);
     for (long begin = 0; begin < tiles; begin += chunk) {
         s.tile_begin = begin;
         s.tile_count = tiles - begin < chunk ? tiles - begin : chunk;
-        gk_parallel_for(C, grain_for(C, 100 * s.tile_count), input_transform_task, &s);
+        gk_parallel_for(C, grain_for(C, 6 * planes * s.tile_count), inputs, &s);
         if (s.failed) break;
-        for (int xi = 0; xi < 16; xi++)
-            gk_sgemm(0, 0, O, s.tile_count, C, 1.0f, U + (long)xi * O * C, C, V + (long)xi * C * s.tile_count,
-                     s.tile_count, 0.0f, M + (long)xi * O * s.tile_count, s.tile_count);
-        gk_parallel_for(O, grain_for(O, 60 * s.tile_count), output_transform_task, &s);
+        gk_parallel_for(planes, 1, product_task, &s);
+        gk_parallel_for(O, grain_for(O, 4 * planes * s.tile_count), outputs, &s);
     }
-    free(U); free(V); free(M);
+    scratch_release(U);
     return s.failed ? -1 : 0;
 }

@@ -302,9 +302,9 @@ extension KernelsTests {
 
 extension KernelsTests {
     @Suite struct WinogradTests {
-        /// gk_conv3x3_winograd_f32 against the implicit-GEMM convolution on each path and thread count, with chunks
-        /// of 1, 7 and 40 tiles that end mid tile row and mid image, odd sizes (a partial last tile row and
-        /// column) and 2 images. Within 1e-5 · max: the two differ by rounding only.
+        /// gk_conv3x3_winograd_f32, F(2×2, 3×3) and F(4×4, 3×3), against the implicit-GEMM convolution on each
+        /// path and thread count, with chunks of 1, 7 and 40 tiles that end mid tile row and mid image, odd sizes
+        /// (a partial last tile row and column) and 2 images. Within 1e-5 · max: the two differ by rounding only.
         @Test func winogradMatchesImplicitGEMMAcrossChunks() throws {
             let (n, c, h, w, o) = (2, 5, 9, 7, 6)
             var rng = KernelTestRandom(state: 23)
@@ -320,12 +320,17 @@ extension KernelsTests {
             }
             let largest = expected.map(abs).max() ?? 0
             try forEachKernelPath { isa, threads in
-                for chunk in [1, 7, 40, 0] {
-                    var y = [Float](repeating: .nan, count: n * o * h * w)
-                    #expect(gk_conv3x3_winograd_f32(n, o, c, h, w, weight, x, &y, chunk) == 0)
-                    let worst = zip(y, expected).map { abs($0 - $1) }.max() ?? .nan
-                    #expect(worst <= 1e-5 * largest, "\(isa) t\(threads) chunk \(chunk): \(worst) vs \(largest)")
+                for tile in [2, 4] {
+                    for chunk in [1, 7, 40, 0] {
+                        var y = [Float](repeating: .nan, count: n * o * h * w)
+                        #expect(gk_conv3x3_winograd_f32(n, o, c, h, w, weight, x, &y, tile, chunk) == 0)
+                        let worst = zip(y, expected).map { abs($0 - $1) }.max() ?? .nan
+                        #expect(worst <= 1e-5 * largest,
+                                "\(isa) t\(threads) F(\(tile)) chunk \(chunk): \(worst) vs \(largest)")
+                    }
                 }
+                var y = [Float](repeating: 0, count: n * o * h * w)
+                #expect(gk_conv3x3_winograd_f32(n, o, c, h, w, weight, x, &y, 3, 0) == -1, "only F(2×2) and F(4×4)")
             }
         }
     }

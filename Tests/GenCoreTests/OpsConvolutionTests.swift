@@ -27,11 +27,14 @@ import Testing
 
     @Test func convolutionsMatchTorch() throws { try Self.checkConvolutions() }
 
-    /// The Winograd F(2×2, 3×3) path (3×3, stride 1, padding 1, ≥ 16 channels, ≥ 256 output tiles) against a direct
-    /// sum in double precision: odd height and width (partial tiles at the edges), two images, a bias, and channel
-    /// counts that fill no SIMD width exactly. Tolerance 1e-5 · max, as for the implicit GEMM.
-    @Test func winogradConvolutionMatchesDirectSum() {
-        let (n, c, h, w, o) = (3, 19, 23, 21, 17)
+    /// The Winograd paths (3×3, stride 1, padding 1, ≥ 16 channels, enough output tiles) against a direct sum in
+    /// double precision: odd heights and widths (partial tiles at the edges), several images, a bias, and channel
+    /// counts that fill no SIMD width exactly. F(4×4, 3×3) for the first shape, F(2×2, 3×3) for the second (fewer
+    /// tiles). Tolerance 1e-5 · max, as for the implicit GEMM.
+    @Test(arguments: [(3, 19, 23, 21, 17, 4), (1, 16, 23, 25, 18, 2)])
+    func winogradConvolutionMatchesDirectSum(shape: (Int, Int, Int, Int, Int, Int)) {
+        let (n, c, h, w, o, tile) = shape
+        #expect(winogradOutputTile(images: n, inputChannels: c, outputChannels: o, height: h, width: w) == tile)
         let x = Tensor(shape: [n, c, h, w], values: (0..<(n * c * h * w)).map { Float(($0 * 7919) % 211) / 105 - 1 })
         let weight = Tensor(shape: [o, c, 3, 3], values: (0..<(o * c * 9)).map { Float(($0 * 104_729) % 97) / 48 - 1 })
         let bias = Tensor(shape: [o], values: (0..<o).map { Float($0) / 4 - 2 })
@@ -58,7 +61,22 @@ import Testing
                 }
             }
         }
-        #expect(worst <= 1e-5 * largest, "\(worst) vs \(largest)")
+        #expect(worst <= 1e-5 * largest, "F(\(tile)): \(worst) vs \(largest)")
+    }
+
+    /// Which Winograd tile the UNet and VAE shapes get (the choice measured in Performance.md): F(4×4) where tiles
+    /// are many and the transformed filters fit 64 MB, F(2×2) on the deeper UNet levels, the implicit GEMM on the
+    /// smallest planes.
+    @Test func winogradTileChoice() {
+        func tile(_ n: Int, _ c: Int, _ o: Int, _ size: Int) -> Int? {
+            winogradOutputTile(images: n, inputChannels: c, outputChannels: o, height: size, width: size)
+        }
+        #expect(tile(2, 320, 320, 64) == 4)
+        #expect(tile(1, 128, 128, 512) == 4)
+        #expect(tile(2, 640, 640, 32) == 4)
+        #expect(tile(2, 1920, 640, 32) == 2)
+        #expect(tile(2, 1280, 1280, 16) == 2)
+        #expect(tile(2, 1280, 1280, 8) == nil)
     }
 
     /// An output wider than one GEMM column block (4900 pixels > 4080) with a kernel depth that splits into K blocks

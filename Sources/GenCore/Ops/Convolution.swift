@@ -4,8 +4,8 @@ import CGenKernels
 /// dtype, converted once), bias [O]. Computed per image and group as weight · patches(x) with GEMM, the patches
 /// (im2col) gathered straight into the GEMM's packed panels; 1×1 convolutions with unit stride and no padding
 /// multiply the input directly. The 3×3 "same" convolutions that dominate UNets and VAEs use Winograd's
-/// F(2×2, 3×3) instead when there are enough channels and output tiles to amortise its transforms (2.25× fewer
-/// multiplications; the result differs by rounding only).
+/// F(4×4, 3×3) or F(2×2, 3×3) instead when there are enough channels and output tiles to amortise their transforms
+/// (4× or 2.25× fewer multiplications; the result differs by rounding only).
 public func conv2d(
     _ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
     dilation: (Int, Int) = (1, 1), groups: Int = 1
@@ -25,11 +25,12 @@ public func conv2d(
     let out = Tensor(uninitialized: [n, o, oh, ow])
     let direct = kh == 1 && kw == 1 && stride == (1, 1) && padding == (0, 0)
     let winograd = kh == 3 && kw == 3 && stride == (1, 1) && padding == (1, 1) && dilation == (1, 1) && groups == 1
-        && c >= 16 && o >= 16 && n * ((h + 1) / 2) * ((w + 1) / 2) >= 256
+        && c >= 16 && o >= 16 ? winogradOutputTile(images: n, inputChannels: c, outputChannels: o, height: h, width: w) : nil
     withExtendedLifetime((src, wt, b)) {
         let y = out.mutableFloatBase
         // Winograd returns nonzero when it cannot allocate its buffers: the implicit GEMM then writes y.
-        let done = winograd && gk_conv3x3_winograd_f32(n, o, c, h, w, wt.floatBase, src.floatBase, y, 0) == 0
+        let done = winograd.map { gk_conv3x3_winograd_f32(n, o, c, h, w, wt.floatBase, src.floatBase, y, $0, 0) == 0 }
+            ?? false
         for image in 0..<n where !done {
             for g in 0..<groups {
                 let input = src.floatBase + (image * c + g * cg) * h * w
@@ -46,6 +47,17 @@ public func conv2d(
         if let b { gk_channel_affine_f32(y, y, n, o, plane, nil, b.floatBase) }
     }
     return out
+}
+
+/// The Winograd output tile for a 3×3 "same" convolution, or nil for the implicit GEMM. F(4×4, 3×3) (4× fewer
+/// multiplications) where there are at least 64 tiles of 4×4 outputs and its transformed filters (36·O·C floats,
+/// made anew each call) stay within 64 MB; F(2×2, 3×3) (2.25× fewer, 16·O·C floats) where there are at least 128
+/// tiles of 2×2; the implicit GEMM below that, where the transforms cost more than they save. Measured on the UNet
+/// and VAE shapes (`Documentation/Performance.md`).
+func winogradOutputTile(images: Int, inputChannels: Int, outputChannels: Int, height: Int, width: Int) -> Int? {
+    let tiles4 = images * ((height + 3) / 4) * ((width + 3) / 4)
+    if tiles4 >= 64 && 36 * inputChannels * outputChannels <= 16 << 20 { return 4 }
+    return images * ((height + 1) / 2) * ((width + 1) / 2) >= 128 ? 2 : nil
 }
 
 /// Transposed 2-D convolution, `torch.nn.functional.conv_transpose2d`: x [N, C, H, W] float32,
