@@ -13,6 +13,7 @@
 // F(2×2, 3×3) interpolates at 0, ±1, ∞ and its transforms only add and halve. F(4×4, 3×3) interpolates at
 // 0, ±1, ±2, ∞: its transforms scale by up to 8, so its rounding error is larger (a few 1e-6 of the output's
 // magnitude for hundreds of channels, against about 1e-7) but still far below what a float32 model notices.
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "gen_kernels.h"
@@ -219,32 +220,60 @@ static void output_transform4(void *s, long begin, long end) { output_transform(
 
 /// The transform-domain buffers of one call, kept by the calling thread for its next call: freshly mapped pages
 /// cost a fault and a clear each, about a tenth of a 64×64 UNet convolution when the buffers came anew every call.
-/// The block is freed instead when it is larger than GK_WINOGRAD_KEEP_BYTES.
+/// The block is freed instead when it is larger than GK_WINOGRAD_KEEP_BYTES, and when the thread exits (a
+/// thread-specific key with a destructor: dispatch threads come and go).
 enum { GK_WINOGRAD_KEEP_BYTES = 128 << 20 };
-static _Thread_local float *kept_scratch;
-static _Thread_local long kept_floats;
+typedef struct {
+    float *block;
+    long floats;
+} gk_kept_scratch;
+static pthread_key_t kept_key;
+static pthread_once_t kept_once = PTHREAD_ONCE_INIT;
+static int kept_key_ok;
 
-static float *scratch_floats(long floats) {
-    if (kept_scratch && kept_floats >= floats) {
-        float *block = kept_scratch;
-        kept_scratch = NULL;
-        return block;
-    }
-    free(kept_scratch);
-    kept_scratch = NULL;
-    kept_floats = 0;
-    float *block = malloc(sizeof(float) * (size_t)floats);
-    if (block) kept_floats = floats;
-    return block;
+static void free_kept(void *kept) {
+    if (!kept) return;
+    free(((gk_kept_scratch *)kept)->block);
+    free(kept);
 }
 
-static void scratch_release(float *block) {
-    if (kept_floats * (long)sizeof(float) <= GK_WINOGRAD_KEEP_BYTES && !kept_scratch) {
-        kept_scratch = block;
-    } else {
-        free(block);
-        kept_floats = 0;
+static void make_kept_key(void) { kept_key_ok = pthread_key_create(&kept_key, free_kept) == 0; }
+
+/// The calling thread's kept block when it holds at least `floats`, else a new one (NULL when out of memory);
+/// `capacity` receives the block's size in floats.
+static float *scratch_floats(long floats, long *capacity) {
+    pthread_once(&kept_once, make_kept_key);
+    gk_kept_scratch *kept = kept_key_ok ? pthread_getspecific(kept_key) : NULL;
+    if (kept && kept->block && kept->floats >= floats) {
+        float *block = kept->block;
+        *capacity = kept->floats;
+        kept->block = NULL;
+        return block;
     }
+    if (kept) {   // too small: a larger one replaces it
+        free(kept->block);
+        kept->block = NULL;
+    }
+    *capacity = floats;
+    return malloc(sizeof(float) * (size_t)floats);
+}
+
+/// Keeps `block` (`floats` long) for the calling thread's next call, or frees it.
+static void scratch_release(float *block, long floats) {
+    gk_kept_scratch *kept = kept_key_ok ? pthread_getspecific(kept_key) : NULL;
+    if (kept_key_ok && !kept) {   // the thread's first call: its record, freed with the thread
+        kept = calloc(1, sizeof *kept);
+        if (kept && pthread_setspecific(kept_key, kept) != 0) {
+            free(kept);
+            kept = NULL;
+        }
+    }
+    if (!kept || kept->block || floats * (long)sizeof(float) > GK_WINOGRAD_KEEP_BYTES) {
+        free(block);
+        return;
+    }
+    kept->block = block;
+    kept->floats = floats;
 }
 
 /// The α² products M[ξ] = U[ξ] · V[ξ], one plane per task: each GEMM then runs on one thread without the pool's
@@ -277,7 +306,8 @@ int gk_conv3x3_winograd_f32(long n, long O, long C, long H, long W, const float 
     if (chunk > tiles) chunk = tiles;
     long chunks = (tiles + chunk - 1) / chunk;
     chunk = (tiles + chunks - 1) / chunks;   // equal chunks: no narrow last GEMM
-    float *U = scratch_floats(planes * (O * C + C * chunk + O * chunk));
+    long capacity;
+    float *U = scratch_floats(planes * (O * C + C * chunk + O * chunk), &capacity);
     if (!U) return -1;
     float *V = U + planes * O * C, *M = V + planes * C * chunk;
     gk_winograd_ctx s = {m, alpha, n, O, C, H, W, tiles_h, tiles_w, 0, 0, weight, x, U, V, M, y, 0};
@@ -293,6 +323,6 @@ int gk_conv3x3_winograd_f32(long n, long O, long C, long H, long W, const float 
         gk_parallel_for(planes, 1, product_task, &s);
         gk_parallel_for(O, grain_for(O, 4 * planes * s.tile_count), outputs, &s);
     }
-    scratch_release(U);
+    scratch_release(U, capacity);
     return s.failed ? -1 : 0;
 }

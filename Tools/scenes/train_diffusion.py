@@ -187,7 +187,7 @@ def encode_all(vae, pixels, batch=32):  # small batches: the VAE's mid-block att
     return torch.cat(means), torch.cat(stds)
 
 
-def train_unet(unet, text_encoder, tokenizer, latents, prompts, steps, batch, lr, seed, ckpt, snapshot):
+def train_unet(unet, text_encoder, tokenizer, latents, prompts, steps, batch, lr, seed, ckpt, snapshot, min_snr=5.0):
     g = torch.Generator().manual_seed(seed + 1)
     noise_scheduler = DDPMScheduler(**BETAS, prediction_type="epsilon")
     mean, std = latents
@@ -227,9 +227,9 @@ def train_unet(unet, text_encoder, tokenizer, latents, prompts, steps, batch, lr
         zt = noise_scheduler.add_noise(z0, noise, t)
         context = text_encoder(ids[which])[0]
         pred = unet(zt, t, context).sample
-        # Min-SNR-5 weighting (Hang et al. 2023) converges faster than plain epsilon MSE.
+        # Min-SNR-γ weighting (Hang et al. 2023, γ = 5) converges faster than plain epsilon MSE (γ = 0 here).
         snr = alphas_cumprod[t] / (1 - alphas_cumprod[t])
-        weight = torch.clamp(snr, max=5.0) / snr
+        weight = torch.clamp(snr, max=min_snr) / snr if min_snr > 0 else torch.ones_like(snr)
         loss = (weight * F.mse_loss(pred, noise, reduction="none").mean(dim=(1, 2, 3))).mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -289,6 +289,8 @@ def main():
                     help="UNet resolutions with cross-attention, from the lowest (1: 8x8 only)")
     ap.add_argument("--unet-channels", default="16,32,64",
                     help="the UNet's channels at 32x32, 16x16 and 8x8 (multiples of 8, its GroupNorm groups)")
+    ap.add_argument("--min-snr", type=float, default=5.0,
+                    help="γ of the Min-SNR loss weighting; 0 trains on the plain epsilon MSE")
     ap.add_argument("--layers-per-block", type=int, default=1,
                     help="ResNet blocks per UNet level (Stable Diffusion has 2)")
     args = ap.parse_args()
@@ -334,7 +336,7 @@ def main():
     ema_unet, ema_text = train_unet(unet, text_encoder, tokenizer, (mean * scale, std * scale), prompts,
                                     args.unet_steps, args.unet_batch, args.unet_lr, args.seed,
                                     work / "checkpoint-unet.pt",
-                                    lambda u, t: save_pipeline(out, vae, u, t, tokenizer))
+                                    lambda u, t: save_pipeline(out, vae, u, t, tokenizer), args.min_snr)
     save_pipeline(out, vae, ema_unet, ema_text, tokenizer)
     log(f"saved {out} after {(time.time() - started) / 60:.1f} minutes")
 
