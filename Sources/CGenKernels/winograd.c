@@ -1,5 +1,5 @@
-// 3×3 convolution by Winograd's minimal filtering F(m×m, 3×3), m = 2 or 4 (Lavin & Gray, "Fast Algorithms for
-// Convolutional Neural Networks", 2016). Each m×m block of outputs comes from an α×α block of input ("tile"),
+// 3×3 convolution by Winograd's minimal filtering F(m×m, 3×3), m = 2 or 4 (Lavin & Gray, "Fast Algorithms
+// for Convolutional Neural Networks", 2016). Each m×m block of outputs comes from an α×α block of input ("tile"),
 // α = m + 2, with α² products per channel pair instead of 9·m²: F(2×2, 3×3) does 16 instead of 36 (2.25× fewer),
 // F(4×4, 3×3) 36 instead of 144 (4× fewer). The filters and the tiles are taken to an α×α transform domain, where
 // the convolution becomes α² independent GEMMs (one per transform-domain position ξ) over channels, and the α²

@@ -64,6 +64,29 @@ import Testing
         #expect(worst <= 1e-5 * largest, "F(\(tile)): \(worst) vs \(largest)")
     }
 
+    /// Winograd convolutions of different sizes from concurrent tasks: each calling thread keeps its own
+    /// transform-domain buffers between calls, so results must equal the sequential ones bit for bit however the
+    /// tasks land on threads and whichever earlier call left a buffer behind.
+    @Test func winogradConvolutionsFromConcurrentTasksMatchSequentialOnes() async {
+        let shapes = [(3, 19, 23, 21, 17), (1, 16, 23, 25, 18), (2, 24, 16, 16, 20)]
+        func run(_ index: Int) -> [Float] {
+            let (n, c, h, w, o) = shapes[index % shapes.count]
+            let x = Tensor(shape: [n, c, h, w],
+                           values: (0..<(n * c * h * w)).map { Float(($0 * 7919 + index) % 211) / 105 - 1 })
+            let weight = Tensor(shape: [o, c, 3, 3],
+                                values: (0..<(o * c * 9)).map { Float(($0 * 104_729) % 97) / 48 - 1 })
+            return conv2d(x, weight: weight, padding: (1, 1)).floats
+        }
+        let expected = (0..<12).map(run)
+        let results = await withTaskGroup(of: (Int, [Float]).self) { group in
+            for index in 0..<12 { group.addTask { (index, run(index)) } }
+            var results = [[Float]](repeating: [], count: 12)
+            for await (index, values) in group { results[index] = values }
+            return results
+        }
+        for index in 0..<12 { #expect(results[index] == expected[index], "task \(index)") }
+    }
+
     /// Which Winograd tile the UNet and VAE shapes get (the choice measured in Performance.md): F(4×4) where tiles
     /// are many and the transformed filters fit 64 MB, F(2×2) on the deeper UNet levels, the implicit GEMM on the
     /// smallest planes.
