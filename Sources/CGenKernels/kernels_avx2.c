@@ -75,7 +75,10 @@ GK_INLINE float load1_f16(const void *w, long q) { return gk_f16_to_f32_scalar((
 GK_INLINE float load1_bf16(const void *w, long q) { return gk_bf16_to_f32_scalar(((const uint16_t *)w)[q]); }
 
 /// R rows of A against J rows of W; R*J accumulators. R and J are literals at every call, so the
-/// loops over them unroll and the accumulators stay in registers.
+/// loops over them unroll and the accumulators stay in registers. While these rows stream, the same line of the
+/// next J rows is prefetched into L2: a decode step reads each row of W once from DRAM, rows are 4–8 KB, and the
+/// hardware prefetcher stops at every 4 KB page, so without it each row began with misses (one core streaming
+/// 1.1B-shape rows: f32 19 → 22 GB/s, bf16 17 → 21.5 GB/s against 25 GB/s for a plain read).
 #define GK_DOT_BLOCK_FN(name, esize, load8, load1)                                                       \
     GK_INLINE void name(int R, int J, long k, const float *a, long lda, const char *w, long ldw,         \
                         float *out, long ldo) {                                                          \
@@ -86,6 +89,7 @@ GK_INLINE float load1_bf16(const void *w, long q) { return gk_bf16_to_f32_scalar
         for (; q + 8 <= k; q += 8) {                                                                     \
             __m256 wv[4];                                                                                \
             for (int j = 0; j < J; j++) wv[j] = load8(w + j * ldw * esize, q);                           \
+            for (int j = 0; j < J; j++) _mm_prefetch(w + ((J + j) * ldw + q) * esize, _MM_HINT_T2);      \
             for (int r = 0; r < R; r++) {                                                                \
                 __m256 av = _mm256_loadu_ps(a + r * lda + q);                                            \
                 for (int j = 0; j < J; j++) acc[r][j] = _mm256_fmadd_ps(av, wv[j], acc[r][j]);           \
@@ -122,6 +126,7 @@ GK_INLINE void dot_block_bf16_paired(int J, long k, const float *a, const char *
         __m256 ae = _mm256_loadu_ps(a + q), ao = _mm256_loadu_ps(a + q + 8);
         for (int j = 0; j < J; j++) {
             __m256i wv = _mm256_loadu_si256((const __m256i *)(w + (j * ldw + q) * 2));
+            _mm_prefetch(w + ((J + j) * ldw + q) * 2, _MM_HINT_T2);   // see GK_DOT_BLOCK_FN
             even[j] = _mm256_fmadd_ps(ae, _mm256_castsi256_ps(_mm256_shuffle_epi8(wv, low_to_high)), even[j]);
             odd[j] = _mm256_fmadd_ps(ao, _mm256_castsi256_ps(_mm256_and_si256(wv, high)), odd[j]);
         }

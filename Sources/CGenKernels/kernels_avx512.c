@@ -64,6 +64,7 @@ static inline __attribute__((always_inline)) void dot_block_bf16_paired_512(int 
         __m512 ae = GK_JOIN(a + q, a + q + 16), ao = GK_JOIN(a + q + 8, a + q + 24);
         for (int j = 0; j < J; j++) {
             __m512i wv = _mm512_loadu_si512((const void *)(w + (j * ldw + q) * 2));
+            _mm_prefetch(w + ((J + j) * ldw + q) * 2, _MM_HINT_T2);   // see GK_DOT_BLOCK_FN in kernels_avx2.c
             even[j] = _mm512_fmadd_ps(ae, _mm512_castsi512_ps(_mm512_slli_epi32(wv, 16)), even[j]);
             odd[j] = _mm512_fmadd_ps(ao, _mm512_castsi512_ps(_mm512_and_si512(wv, high)), odd[j]);
         }
