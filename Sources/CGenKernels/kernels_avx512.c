@@ -45,7 +45,6 @@ static void ukernel_avx512(long kc, const float *a, const float *b, float *c, lo
     gk_store_tile(tmp, NR, c, ldc, alpha, beta, m, n);
 }
 
-
 /// bf16 weights against rows of A paired in blocks of 16 (gk_pair_rows: 8 even-indexed elements, then the 8 odd
 /// ones), 32 weights per load: a 32-bit lane holds an even weight in its low half and the next odd one in its high
 /// half, so one AND gives 16 odd weights as floats and one shift the 16 even ones. The lanes span two pairing

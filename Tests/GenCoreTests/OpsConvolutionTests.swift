@@ -89,7 +89,7 @@ import Testing
 
     /// Which Winograd tile the UNet and VAE shapes get (the choice measured in Performance.md): F(4×4) where tiles
     /// are many and the transformed filters fit 64 MB, F(2×2) on the deeper UNet levels, the implicit GEMM on the
-    /// smallest planes.
+    /// smallest planes and below 16 channels.
     @Test func winogradTileChoice() {
         func tile(_ n: Int, _ c: Int, _ o: Int, _ size: Int) -> Int? {
             winogradOutputTile(images: n, inputChannels: c, outputChannels: o, height: size, width: size)
@@ -100,6 +100,7 @@ import Testing
         #expect(tile(2, 1920, 640, 32) == 2)
         #expect(tile(2, 1280, 1280, 16) == 2)
         #expect(tile(2, 1280, 1280, 8) == nil)
+        #expect(tile(2, 8, 320, 64) == nil)   // too few channels for the transforms to pay
     }
 
     /// An output wider than one GEMM column block (4900 pixels > 4080) with a kernel depth that splits into K blocks

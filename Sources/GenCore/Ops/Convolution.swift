@@ -24,8 +24,10 @@ public func conv2d(
     let src = x.contiguous(), wt = weight.contiguousFloat32, b = bias?.contiguousFloat32
     let out = Tensor(uninitialized: [n, o, oh, ow])
     let direct = kh == 1 && kw == 1 && stride == (1, 1) && padding == (0, 0)
-    let winograd = kh == 3 && kw == 3 && stride == (1, 1) && padding == (1, 1) && dilation == (1, 1) && groups == 1
-        && c >= 16 && o >= 16 ? winogradOutputTile(images: n, inputChannels: c, outputChannels: o, height: h, width: w) : nil
+    let sameThreeByThree = kh == 3 && kw == 3 && stride == (1, 1) && padding == (1, 1) && dilation == (1, 1)
+        && groups == 1
+    let winograd = sameThreeByThree
+        ? winogradOutputTile(images: n, inputChannels: c, outputChannels: o, height: h, width: w) : nil
     withExtendedLifetime((src, wt, b)) {
         let y = out.mutableFloatBase
         // Winograd returns nonzero when it cannot allocate its buffers: the implicit GEMM then writes y.
@@ -52,9 +54,10 @@ public func conv2d(
 /// The Winograd output tile for a 3×3 "same" convolution, or nil for the implicit GEMM. F(4×4, 3×3) (4× fewer
 /// multiplications) where there are at least 64 tiles of 4×4 outputs and its transformed filters (36·O·C floats,
 /// made anew each call) stay within 64 MB; F(2×2, 3×3) (2.25× fewer, 16·O·C floats) where there are at least 128
-/// tiles of 2×2; the implicit GEMM below that, where the transforms cost more than they save. Measured on the UNet
-/// and VAE shapes (`Documentation/Performance.md`).
+/// tiles of 2×2; the implicit GEMM below that, and below 16 channels, where the transforms cost more than they
+/// save. Measured on the UNet and VAE shapes (`Documentation/Performance.md`).
 func winogradOutputTile(images: Int, inputChannels: Int, outputChannels: Int, height: Int, width: Int) -> Int? {
+    guard inputChannels >= 16 && outputChannels >= 16 else { return nil }
     let tiles4 = images * ((height + 3) / 4) * ((width + 3) / 4)
     if tiles4 >= 64 && 36 * inputChannels * outputChannels <= 16 << 20 { return 4 }
     return images * ((height + 1) / 2) * ((width + 1) / 2) >= 128 ? 2 : nil
