@@ -215,6 +215,11 @@ extension KernelsTests {
                     checkLinear(type, m: 2, n: 300, k: 261, bias: true, rng: &rng, context: "\(isa) t\(threads) \(type) wide")
                     // The packed path: whole 8-row groups and a tail of W rows, depth crossing KC with a tail of 8.
                     checkLinear(type, m: 19, n: 45, k: 300, bias: false, rng: &rng, context: "\(isa) t\(threads) \(type) packed")
+                    // The fused path (each task packs its own B panels one depth block at a time): several panels per
+                    // thread, a partial last panel and row panel, three depth blocks with a tail, bias.
+                    checkLinear(type, m: 29, n: 300, k: 500, bias: true, rng: &rng, context: "\(isa) t\(threads) \(type) fused")
+                    // Too many rows for the fused path: the blocked path, past MC in rows.
+                    checkLinear(type, m: 1100, n: 70, k: 40, bias: true, rng: &rng, context: "\(isa) t\(threads) \(type) blocked")
                 }
                 // bf16 pairs taken straight from even-length weight rows, across two depth blocks (192 pairs) and a
                 // tail, with row blocks past MC and a partial last panel.
