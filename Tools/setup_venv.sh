@@ -8,7 +8,7 @@ if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --upgrade pip
 fi
-if ! "$venv/bin/python" -c 'import torch, transformers, diffusers, safetensors, tokenizers, PIL, skimage' 2>/dev/null; then
+if ! "$venv/bin/python" -c 'import torch, transformers, diffusers, safetensors, tokenizers, PIL, skimage, gguf' 2>/dev/null; then
   "$venv/bin/pip" install -q -r "$here/requirements.txt"
 fi
 echo "$venv"

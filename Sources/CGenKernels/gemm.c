@@ -324,13 +324,14 @@ static void fused_task(void *vctx, long begin, long end) {
             gk_source_block next = {0};
             if (pc + kc < g->K) next = source_block(g, j, pc + kc);
             else if (p + 1 < end) next = source_block(g, j + nr, 0);
-            long lines = next.rows * next.lines_per_row;
+            long lines = next.rows * next.lines_per_row, per_panel = (lines + apanels - 1) / apanels, row = 0, line = 0;
             const float *ablock = g->apack + block * mpad * g->kc;
             float beta = pc == 0 ? g->beta : 1.0f;
             for (long a = 0; a < apanels; a++) {
-                for (long l = a * lines / apanels; l < (a + 1) * lines / apanels; l++)
-                    __builtin_prefetch(next.start + (l / next.lines_per_row) * next.stride + (l % next.lines_per_row) * 64,
-                                       0, 2);
+                for (long l = 0; l < per_panel && row < next.rows; l++) {
+                    __builtin_prefetch(next.start + row * next.stride + line * 64, 0, 2);
+                    if (++line == next.lines_per_row) { line = 0; row++; }
+                }
                 long i = a * mr, m = g->M - i < mr ? g->M - i : mr;
                 g->t->ukernel(kc, ablock + a * mr * kc, panel, g->C + i * g->ldc + j, g->ldc, g->alpha, beta, m, n);
             }
