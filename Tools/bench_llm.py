@@ -12,10 +12,12 @@ decode tokens/s and ratios (time ours / PyTorch: below 1 means we are faster; sp
 With an argument, only the models whose names contain one of the comma-separated parts run (e.g. "GPT-2":
 PyTorch's bfloat16 path is slow on CPUs without native bf16 and takes many minutes).
 
-With --llama-bench (the path `Tools/build_llamacpp.sh` prints), llama.cpp runs the TinyLlama shapes too, from GGUF
-files of the same shape with random weights (`Tools/make_llama_gguf.py`, written once under ~/.cache/genkit-llamacpp):
-`llama-bench -p 128` for the prefill and `-n 32 -d 128` (32 tokens after a 128-token context) for the decode, 2 threads,
-medians of 5 repetitions, printed as a second table.
+With --llama-bench (the path `Tools/build_llamacpp.sh` prints), llama.cpp runs the TinyLlama shapes too, against the
+`generate` example rather than the package benchmark: each program loads a model file of the shape with random weights
+(a GGUF from `Tools/make_llama_gguf.py`, a Hugging Face folder saved by transformers; both written once under
+~/.cache/genkit-llamacpp) and they take turns, --rounds single runs each: `llama-bench -p 128` and
+`-n 32 -d 128` (32 tokens after a 128-token context) against `generate` with a 128-token prompt and 33 new tokens
+(its time to the first token, and the 32 steps after it), 2 threads. Medians are printed as a second table.
 """
 import argparse
 import json
@@ -26,7 +28,7 @@ import time
 from pathlib import Path
 
 import torch
-from benchlib import print_table, run_swift_benchmarks, time_ms
+from benchlib import ROOT, print_table, run_swift_benchmarks, time_ms
 from transformers import GPT2Config, GPT2LMHeadModel, LlamaConfig, LlamaForCausalLM
 
 PROMPT, STEPS = 128, 32
@@ -82,27 +84,79 @@ def peers(only):
 
 def median(values):
     values = sorted(values)
-    return values[len(values) // 2]
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
 
 
-def llama_cpp(bench, only):
-    """{benchmark name: median ms} for llama.cpp on the TinyLlama shapes (bf16 and f32 GGUF)."""
-    cache = Path(os.environ.get("GENKIT_LLAMACPP_DIR", Path.home() / ".cache" / "genkit-llamacpp"))
+def cache_dir():
+    return Path(os.environ.get("GENKIT_LLAMACPP_DIR", Path.home() / ".cache" / "genkit-llamacpp"))
+
+
+def tiny_llama_folder(dtype):
+    """A Hugging Face folder of TinyLlama's shape with random weights stored as `dtype`, written once: no end-of-text
+    token (so every run generates all its tokens) and a word-level vocabulary "t0" … "t31999" (WordPiece over whole
+    words), so a prompt of 128 words is 128 tokens."""
+    folder = cache_dir() / f"tinyllama-shape-{dtype}"
+    if (folder / "tokenizer.json").exists():
+        return folder
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    config = tiny_llama_config()
+    config.bos_token_id = config.eos_token_id = None
+    model = LlamaForCausalLM(config).to(torch.bfloat16 if dtype == "bf16" else torch.float32)
+    model.generation_config.bos_token_id = model.generation_config.eos_token_id = None
+    model.save_pretrained(folder)
+    vocab = {f"t{i}": i for i in range(config.vocab_size - 1)}
+    vocab["[UNK]"] = config.vocab_size - 1
+    tokenizer = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]"))
+    tokenizer.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    tokenizer.save(str(folder / "tokenizer.json"))
+    return folder
+
+
+def llama_cpp_vs_genkit(bench, only, rounds):
+    """{name: (GenKit median ms, llama.cpp median ms)} for the TinyLlama shapes: both programs load a model file of the
+    shape from disk (memory-mapped), and single runs of each take turns, so both see the same machine. Memory bandwidth
+    on a shared machine switches between regimes a third apart within a minute (llama.cpp's own samples in one run
+    went 15 → 21 tok/s), and decode follows it; back-to-back blocks of runs would compare regimes, not programs."""
+    subprocess.run(["swift", "build", "-c", "release", "--product", "generate"], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL)
+    generate = ROOT / ".build" / "release" / "generate"
+    prompt = " ".join(f"t{(i * 7919 + 13) % 31999}" for i in range(PROMPT))
     results = {}
     for dtype in ["bf16", "f32"]:
         name = f"TinyLlama 1.1B {dtype}"
         if only and not any(part in name for part in only.split(",")):
             continue
-        gguf_path = cache / f"tinyllama-shape-{dtype}.gguf"
+        gguf_path = cache_dir() / f"tinyllama-shape-{dtype}.gguf"
         if not gguf_path.exists():
             subprocess.run([sys.executable, str(Path(__file__).parent / "make_llama_gguf.py"), "--dtype", dtype,
                             "-o", str(gguf_path)], check=True)
-        for label, args in [(f"prefill {PROMPT}", ["-p", str(PROMPT), "-n", "0"]),
-                            (f"decode {STEPS}", ["-p", "0", "-n", str(STEPS), "-d", str(PROMPT)])]:
-            out = subprocess.run([bench, "-m", str(gguf_path), "-t", "2", "-r", "5", "-o", "json", *args],
-                                 check=True, stdout=subprocess.PIPE, text=True).stdout
-            samples = json.loads(out)[0]["samples_ns"]
-            results[f"{name} {label}"] = median(samples) / 1e6
+        folder = tiny_llama_folder(dtype)
+        ours = {"prefill": [], "decode": []}
+        theirs = {"prefill": [], "decode": []}
+        for _ in range(rounds):
+            for test, args in [("prefill", ["-p", str(PROMPT), "-n", "0"]),
+                               ("decode", ["-p", "0", "-n", str(STEPS), "-d", str(PROMPT)])]:
+                out = subprocess.run([bench, "-m", str(gguf_path), "-t", "2", "-r", "1", "-o", "json", *args],
+                                     check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout
+                theirs[test].append(json.loads(out)[0]["samples_ns"][0] / 1e6)
+            out = subprocess.run([str(generate), "--model", str(folder), "--prompt", prompt,
+                                  "--max-new-tokens", str(STEPS + 1), "--matmul-precision",
+                                  "bfloat16" if dtype == "bf16" else "float32", "--json"],
+                                 check=True, stdout=subprocess.PIPE, text=True, env={**os.environ,
+                                                                                    "GENKIT_NUM_THREADS": "2"}).stdout
+            timings = json.loads(out)
+            if len(timings["prompt_token_ids"]) != PROMPT or len(timings["token_ids"]) != STEPS + 1:
+                raise SystemExit(f"generate ran {len(timings['prompt_token_ids'])} prompt tokens and "
+                                 f"{len(timings['token_ids'])} new ones, not {PROMPT} and {STEPS + 1}")
+            timings = timings["timings"] if "timings" in timings else timings
+            ours["prefill"].append(timings["prefill_ms"])
+            ours["decode"].append(STEPS * 1e3 / timings["decode_tokens_per_second"])
+        for test in ["prefill", "decode"]:
+            label = f"{name} {test} {PROMPT if test == 'prefill' else STEPS}"
+            print(f"{label}: GenKit {', '.join(f'{x:.0f}' for x in ours[test])} ms; "
+                  f"llama.cpp {', '.join(f'{x:.0f}' for x in theirs[test])} ms (taking turns)")
+            results[label] = (median(ours[test]), median(theirs[test]))
     return results
 
 
@@ -110,10 +164,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("only", nargs="?", default="", help="comma-separated parts of the model names to run")
     parser.add_argument("--llama-bench", help="llama.cpp's llama-bench, to time llama.cpp in the same run")
+    parser.add_argument("--rounds", type=int, default=7, help="with --llama-bench: turns each program takes")
     args = parser.parse_args()
     only = args.only
     ours = run_swift_benchmarks("TextModelsBenchmarks", env={"GENKIT_BENCH_ONLY": only or "GPT-2,TinyLlama"})
-    llama = llama_cpp(args.llama_bench, only) if args.llama_bench else {}
+    llama = llama_cpp_vs_genkit(args.llama_bench, only, args.rounds) if args.llama_bench else {}
     theirs = peers(only)
     rows = [(name, ours.get(name, 0), theirs[name]) for name in theirs]
     # GenKit's bf16 prefill computed in bf16 as well (MatmulPrecision.bfloat16), against the same PyTorch bf16 run.
@@ -129,19 +184,14 @@ def main():
             print(f"| {name} | {a:.1f} | {b:.1f} | {a / b:.2f}× |")
     if llama:
         print()
-        print("| llama.cpp, same shape | GenKit | llama.cpp | speed-up |")
+        print("| llama.cpp, same shape, taking turns | GenKit | llama.cpp | speed-up |")
         print("|---|---|---|---|")
-        for name, theirs_ms in llama.items():
-            # The bf16 prefill against GenKit's bf16-compute run: llama.cpp computes a bf16 model in bf16 too.
-            mine = ours.get(f"{name} (bf16 compute)") or ours.get(name)
-            if not mine:
-                continue
+        for name, (mine, theirs_ms) in llama.items():
             if " decode " in name:
                 a, b = STEPS * 1e3 / mine, STEPS * 1e3 / theirs_ms
                 print(f"| {name} | {a:.1f} tok/s | {b:.1f} tok/s | {a / b:.2f}× |")
             else:
                 print(f"| {name} | {mine:.0f} ms | {theirs_ms:.0f} ms | {theirs_ms / mine:.2f}× |")
-
 
 if __name__ == "__main__":
     main()

@@ -8,15 +8,17 @@
 
 enum { MR = 12, NR = 32 };
 
-/// 12x32 tile: 24 zmm accumulators, two B vectors and a broadcast A value (27 of 32 registers).
-static void ukernel_avx512(long kc, const float *a, const float *b, float *c, long ldc,
-                           float alpha, float beta, long m, long n) {
+/// rows×32 tile (rows ≤ 12, a constant once inlined): up to 24 zmm accumulators, two B vectors and a broadcast A value
+/// (27 of 32 registers). A comes as 12-row panels; a shorter tile reads the first `rows` of each 12.
+static inline __attribute__((always_inline)) void tile_avx512(const int rows, long kc, const float *a, const float *b,
+                                                              float *c, long ldc, float alpha, float beta, long m,
+                                                              long n) {
     __m512 acc[MR][2];
-    for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+    for (int i = 0; i < rows; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
     for (long i = 0; i < m; i++) _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
     for (long k = 0; k < kc; k++) {
         __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
-        for (int i = 0; i < MR; i++) {
+        for (int i = 0; i < rows; i++) {
             __m512 av = _mm512_set1_ps(a[i]);
             acc[i][0] = _mm512_fmadd_ps(av, b0, acc[i][0]);
             acc[i][1] = _mm512_fmadd_ps(av, b1, acc[i][1]);
@@ -24,9 +26,9 @@ static void ukernel_avx512(long kc, const float *a, const float *b, float *c, lo
         a += MR;
         b += NR;
     }
-    if (m == MR && n == NR) {
+    if (m == rows && n == NR) {
         __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
-        for (int i = 0; i < MR; i++)
+        for (int i = 0; i < rows; i++)
             for (int h = 0; h < 2; h++) {
                 float *ci = c + i * ldc + h * 16;
                 __m512 r;
@@ -38,11 +40,20 @@ static void ukernel_avx512(long kc, const float *a, const float *b, float *c, lo
         return;
     }
     float tmp[MR * NR];
-    for (int i = 0; i < MR; i++) {
+    for (int i = 0; i < rows; i++) {
         _mm512_storeu_ps(tmp + i * NR, acc[i][0]);
         _mm512_storeu_ps(tmp + i * NR + 16, acc[i][1]);
     }
     gk_store_tile(tmp, NR, c, ldc, alpha, beta, m, n);
+}
+
+/// The last panel of a row count that is not a multiple of 12 (128 prompt tokens: 10 panels and 8 rows) runs a
+/// shorter tile instead of multiplying its zero padding.
+static void ukernel_avx512(long kc, const float *a, const float *b, float *c, long ldc,
+                           float alpha, float beta, long m, long n) {
+    if (m <= 4) tile_avx512(4, kc, a, b, c, ldc, alpha, beta, m, n);
+    else if (m <= 8) tile_avx512(8, kc, a, b, c, ldc, alpha, beta, m, n);
+    else tile_avx512(MR, kc, a, b, c, ldc, alpha, beta, m, n);
 }
 
 /// bf16 weights against rows of A paired in blocks of 16 (gk_pair_rows: 8 even-indexed elements, then the 8 odd

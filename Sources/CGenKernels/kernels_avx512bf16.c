@@ -11,17 +11,19 @@
 
 enum { MR = 12, NR = 32 };
 
-/// 12x32 tile over `kp` pairs: 24 zmm accumulators, two B vectors (16 columns × one pair each) and a broadcast pair
-/// of A. The panels are passed as float pointers (the driver's type) but hold bf16 pairs.
-static void ukernel_avx512bf16(long kp, const float *a, const float *b, float *c, long ldc, float alpha, float beta,
-                               long m, long n) {
+/// rows×32 tile over `kp` pairs (rows ≤ 12, a constant once inlined): up to 24 zmm accumulators, two B vectors
+/// (16 columns × one pair each) and a broadcast pair of A. The panels are passed as float pointers (the driver's type)
+/// but hold bf16 pairs; A comes as 12-row panels and a shorter tile reads the first `rows` of each 12.
+static inline __attribute__((always_inline)) void tile_avx512bf16(const int rows, long kp, const float *a,
+                                                                  const float *b, float *c, long ldc, float alpha,
+                                                                  float beta, long m, long n) {
     __m512 acc[MR][2];
-    for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+    for (int i = 0; i < rows; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
     for (long i = 0; i < m; i++) _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
     const uint32_t *pa = (const uint32_t *)a;
     for (long k = 0; k < kp; k++) {
         __m512bh b0 = (__m512bh)_mm512_loadu_ps(b), b1 = (__m512bh)_mm512_loadu_ps(b + 16);
-        for (int i = 0; i < MR; i++) {
+        for (int i = 0; i < rows; i++) {
             __m512bh av = (__m512bh)_mm512_set1_epi32((int)pa[i]);
             acc[i][0] = _mm512_dpbf16_ps(acc[i][0], av, b0);
             acc[i][1] = _mm512_dpbf16_ps(acc[i][1], av, b1);
@@ -29,8 +31,8 @@ static void ukernel_avx512bf16(long kp, const float *a, const float *b, float *c
         pa += MR;
         b += NR;
     }
-    if (m == MR && n == NR && alpha == 1.0f && (beta == 0.0f || beta == 1.0f)) {
-        for (int i = 0; i < MR; i++)
+    if (m == rows && n == NR && alpha == 1.0f && (beta == 0.0f || beta == 1.0f)) {
+        for (int i = 0; i < rows; i++)
             for (int h = 0; h < 2; h++) {
                 float *ci = c + i * ldc + h * 16;
                 _mm512_storeu_ps(ci, beta == 0.0f ? acc[i][h] : _mm512_add_ps(acc[i][h], _mm512_loadu_ps(ci)));
@@ -38,11 +40,19 @@ static void ukernel_avx512bf16(long kp, const float *a, const float *b, float *c
         return;
     }
     float tmp[MR * NR];
-    for (int i = 0; i < MR; i++) {
+    for (int i = 0; i < rows; i++) {
         _mm512_storeu_ps(tmp + i * NR, acc[i][0]);
         _mm512_storeu_ps(tmp + i * NR + 16, acc[i][1]);
     }
     gk_store_tile(tmp, NR, c, ldc, alpha, beta, m, n);
+}
+
+/// A last panel of fewer than 12 rows runs a shorter tile instead of multiplying its zero padding.
+static void ukernel_avx512bf16(long kp, const float *a, const float *b, float *c, long ldc, float alpha, float beta,
+                               long m, long n) {
+    if (m <= 4) tile_avx512bf16(4, kp, a, b, c, ldc, alpha, beta, m, n);
+    else if (m <= 8) tile_avx512bf16(8, kp, a, b, c, ldc, alpha, beta, m, n);
+    else tile_avx512bf16(MR, kp, a, b, c, ldc, alpha, beta, m, n);
 }
 
 #pragma clang attribute pop
