@@ -541,7 +541,10 @@ static void gemm_small_m(gk_small_ctx *s) {
         long grain = (16384 + s->K - 1) / s->K;   // about 64 KB of f32 weights per chunk
         grain = (grain + GK_DOT_BLOCK - 1) / GK_DOT_BLOCK * GK_DOT_BLOCK;
         float *paired = NULL;
-        if (s->B.type == GK_SRC_BF16 && s->t->dot_bf16_paired && (paired = pair_rows(s->A, s->lda, s->M, s->K))) {
+        if (s->dot) {
+            // chosen by the caller (A in another form: gk_linear_bf16w_bf16a's bf16 rows)
+        } else if (s->B.type == GK_SRC_BF16 && s->t->dot_bf16_paired &&
+                   (paired = pair_rows(s->A, s->lda, s->M, s->K))) {
             s->A = paired;
             s->lda = s->K;
             s->dot = s->t->dot_bf16_paired;
@@ -653,6 +656,18 @@ void gk_linear_bf16w_bf16a(long M, long N, long K, const float *A, long lda, con
     gk_operand opA = {A, lda, 0, GK_SRC_F32_ROUNDED_PAIRS, K};
     gk_operand opB = {W, ldw, 1, GK_SRC_BF16_PAIRS, K};
     float beta = 0.0f;
+    if (pairs && M <= GK_SMALL_M && pairs->dot_bf16_bf16a) {
+        // A decode step: the rows of A rounded to bf16 once, then the vdpbf16ps matrix-vector kernel.
+        uint16_t *a16 = malloc(sizeof(uint16_t) * (size_t)(M * K));
+        if (a16) {
+            for (long i = 0; i < M; i++) pairs->f32_to_bf16(A + i * lda, a16 + i * K, K);
+            gk_small_ctx s = {pairs, M, N, K, (const float *)a16, K, {W, ldw, 1, GK_SRC_BF16}, 1.0f, 0.0f, bias, C,
+                              ldc, pairs->dot_bf16_bf16a};
+            gemm_small_m(&s);
+            free(a16);
+            return;
+        }
+    }
     if (pairs && M > GK_SMALL_M) {
         if (bias) {
             for (long i = 0; i < M; i++) memcpy(C + i * ldc, bias, sizeof(float) * (size_t)N);

@@ -34,6 +34,9 @@ typedef struct {
     gk_dot_rows_fn dot_f32, dot_f16, dot_bf16;
     /// bf16 W against rows of A stored paired (see gk_pair_rows); NULL where the ISA has no such kernel.
     gk_dot_rows_fn dot_bf16_paired;
+    /// bf16 W against rows of A already rounded to bf16 (`a` and `lda` are then uint16_t elements), summed in float32
+    /// with vdpbf16ps; set on the AVX512_BF16 pair table only.
+    gk_dot_rows_fn dot_bf16_bf16a;
     gk_axpy_rows_fn axpy_rows;
     /// NULL where the ISA has none: gemm.c then packs element by element.
     gk_pack_rows_fn pack_rows;

@@ -22,8 +22,9 @@ void gk_linear_bf16w(long M, long N, long K, const float *A, long lda,
                      const uint16_t *W, long ldw, const float *bias, float *C, long ldc);
 /// As gk_linear_bf16w, computed in bfloat16 as PyTorch and llama.cpp compute a bfloat16 model: each element of A is
 /// rounded to bf16 (to nearest even) and the products are summed in float32. On CPUs with AVX512_BF16 (when the
-/// AVX-512 path is active) rows beyond a decode step's few use vdpbf16ps, twice the multiply-adds per cycle of
-/// float32 FMA, which also treats bf16 subnormals as zero; elsewhere the rounded A goes through the float32 path.
+/// AVX-512 path is active) both the packed GEMM and a decode step's matrix-vector products use vdpbf16ps (twice the
+/// multiply-adds per cycle of float32 FMA, and fewer instructions per weight streamed), which also treats bf16
+/// subnormals as zero; elsewhere the rounded A goes through the float32 path.
 void gk_linear_bf16w_bf16a(long M, long N, long K, const float *A, long lda,
                            const uint16_t *W, long ldw, const float *bias, float *C, long ldc);
 /// As gk_linear_f16w with float32 weights (W [N,K]); uses the matrix-vector path when M is small.
