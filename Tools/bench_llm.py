@@ -3,8 +3,8 @@
 
 GPT-2 124M (float32) and TinyLlama-1.1B's shape (float32 and bfloat16 weights), random weights, batch 1,
 2 threads each: a 128-token prefill (last-position logits), and 32 greedy decode steps with the KV cache after
-such a prefill. The bf16 model's prefill also runs with GenKit's MatmulPrecision.bfloat16 ("(bf16 compute)"), which
-computes it in bf16 as PyTorch does. Runs Benchmarks/TextModelsBenchmarks (release) first, then PyTorch, and prints median times,
+such a prefill. The bf16 model's prefill and decode also run with GenKit's MatmulPrecision.bfloat16 ("(bf16 compute)"),
+which computes them in bf16 as PyTorch does. Runs Benchmarks/TextModelsBenchmarks (release) first, then PyTorch, and prints median times,
 decode tokens/s and ratios (time ours / PyTorch: below 1 means we are faster; speed-up = PyTorch / ours).
 
     ~/.cache/genkit-reference-venv/bin/python Tools/bench_llm.py [NAME_PART,...] [--llama-bench PATH]
@@ -178,9 +178,10 @@ def main():
     print()
     print("| decode | GenKit tok/s | PyTorch tok/s | speed-up |")
     print("|---|---|---|---|")
-    for name in theirs:
-        if " decode " in name and ours.get(name):
-            a, b = STEPS * 1e3 / ours[name], STEPS * 1e3 / theirs[name]
+    for name in ours:
+        base = name.removesuffix(" (bf16 compute)")
+        if " decode " in name and base in theirs:
+            a, b = STEPS * 1e3 / ours[name], STEPS * 1e3 / theirs[base]
             print(f"| {name} | {a:.1f} | {b:.1f} | {a / b:.2f}× |")
     if llama:
         print()

@@ -59,24 +59,29 @@ func prefillBenchmark(_ name: String, precision: MatmulPrecision = .float32,
     }
 }
 
-/// "<name> decode 32": 32 single-token steps after a 128-token prefill (the prefill is not timed).
-func decodeBenchmark(_ name: String, _ makeModel: @escaping @Sendable () throws -> any LanguageModel) {
-    guard wanted("\(name) decode \(decodeSteps)") else { return }
-    Benchmark("\(name) decode \(decodeSteps)") { benchmark in
+/// "<name> decode 32": 32 single-token steps after a 128-token prefill (the prefill is not timed); " (bf16 compute)"
+/// as for the prefill.
+func decodeBenchmark(_ name: String, precision: MatmulPrecision = .float32,
+                     _ makeModel: @escaping @Sendable () throws -> any LanguageModel) {
+    let fullName = "\(name) decode \(decodeSteps)" + (precision == .bfloat16 ? " (bf16 compute)" : "")
+    guard wanted(fullName) else { return }
+    Benchmark(fullName) { benchmark in
         let model = try makeModel()
-        var prefilled = try model.makeCache(capacity: promptLength + decodeSteps)
-        _ = try model.forward(tokens: promptTokens(model), cache: &prefilled, logits: .last)
-        benchmark.startMeasurement()
-        for _ in benchmark.scaledIterations {
-            var cache = prefilled
-            var token = 42
-            for _ in 0..<decodeSteps {
-                let logits = try model.forward(tokens: [token], cache: &cache, logits: .last)
-                token = argmax(logits.floats)
+        try MatmulPrecision.$current.withValue(precision) {
+            var prefilled = try model.makeCache(capacity: promptLength + decodeSteps)
+            _ = try model.forward(tokens: promptTokens(model), cache: &prefilled, logits: .last)
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                var cache = prefilled
+                var token = 42
+                for _ in 0..<decodeSteps {
+                    let logits = try model.forward(tokens: [token], cache: &cache, logits: .last)
+                    token = argmax(logits.floats)
+                }
+                blackHole(token)
             }
-            blackHole(token)
+            benchmark.stopMeasurement()
         }
-        benchmark.stopMeasurement()
     }
 }
 
@@ -101,6 +106,7 @@ let benchmarks: @Sendable () -> Void = {
     prefillBenchmark("TinyLlama 1.1B bf16") { try tinyLlama(.bfloat16) }
     prefillBenchmark("TinyLlama 1.1B bf16", precision: .bfloat16) { try tinyLlama(.bfloat16) }
     decodeBenchmark("TinyLlama 1.1B bf16") { try tinyLlama(.bfloat16) }
+    decodeBenchmark("TinyLlama 1.1B bf16", precision: .bfloat16) { try tinyLlama(.bfloat16) }
 
     guard wanted("Tokenizer") else { return }
     Benchmark("Tokenizer load 150k BPE") { benchmark in
