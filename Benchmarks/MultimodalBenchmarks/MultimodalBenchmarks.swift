@@ -78,19 +78,25 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    Benchmark("LLaVA-1.5 shape (CLIP-L/14-336 + 1.1B Llama) bf16 decode \(decodeSteps)") { benchmark in
-        let model = try llava()
-        let (first, prefilled) = try firstToken(model, pixels: pixels(), capacity: promptTokens(model).count + decodeSteps)
-        benchmark.startMeasurement()
-        for _ in benchmark.scaledIterations {
-            var cache = prefilled
-            var token = first
-            for _ in 0..<decodeSteps {
-                let logits = try model.languageModel.forward(tokens: [token], cache: &cache, logits: .last)
-                token = argmax(logits)[0]
+    for precision in MatmulPrecision.allCases {
+        let suffix = precision == .bfloat16 ? " (bf16 compute)" : ""
+        Benchmark("LLaVA-1.5 shape (CLIP-L/14-336 + 1.1B Llama) bf16 decode \(decodeSteps)\(suffix)") { benchmark in
+            let model = try llava()
+            try MatmulPrecision.$current.withValue(precision) {
+                let (first, prefilled) = try firstToken(model, pixels: pixels(),
+                                                        capacity: promptTokens(model).count + decodeSteps)
+                benchmark.startMeasurement()
+                for _ in benchmark.scaledIterations {
+                    var cache = prefilled
+                    var token = first
+                    for _ in 0..<decodeSteps {
+                        let logits = try model.languageModel.forward(tokens: [token], cache: &cache, logits: .last)
+                        token = argmax(logits)[0]
+                    }
+                    blackHole(token)
+                }
+                benchmark.stopMeasurement()
             }
-            blackHole(token)
         }
-        benchmark.stopMeasurement()
     }
 }
