@@ -122,7 +122,8 @@ def llama_cpp_vs_genkit(bench, only, rounds):
                    stdout=subprocess.DEVNULL)
     generate = ROOT / ".build" / "release" / "generate"
     prompt = " ".join(f"t{(i * 7919 + 13) % 31999}" for i in range(PROMPT))
-    results = {}
+    results, bandwidth = {}, []
+    torch.set_num_threads(2)
     for dtype in ["bf16", "f32"]:
         name = f"TinyLlama 1.1B {dtype}"
         if only and not any(part in name for part in only.split(",")):
@@ -135,6 +136,8 @@ def llama_cpp_vs_genkit(bench, only, rounds):
         ours = {"prefill": [], "decode": []}
         theirs = {"prefill": [], "decode": []}
         for _ in range(rounds):
+            if dtype == "f32":
+                bandwidth.append(read_bandwidth())
             for test, args in [("prefill", ["-p", str(PROMPT), "-n", "0"]),
                                ("decode", ["-p", "0", "-n", str(STEPS), "-d", str(PROMPT)])]:
                 out = subprocess.run([bench, "-m", str(gguf_path), "-t", "2", "-r", "1", "-o", "json", *args],
@@ -157,7 +160,25 @@ def llama_cpp_vs_genkit(bench, only, rounds):
             print(f"{label}: GenKit {', '.join(f'{x:.0f}' for x in ours[test])} ms; "
                   f"llama.cpp {', '.join(f'{x:.0f}' for x in theirs[test])} ms (taking turns)")
             results[label] = (median(ours[test]), median(theirs[test]))
+        if dtype == "f32":
+            c = tiny_llama_config()
+            kv = c.num_key_value_heads * c.hidden_size // c.num_attention_heads
+            layer = 2 * c.hidden_size * (c.hidden_size + kv) + 3 * c.hidden_size * c.intermediate_size
+            # Bytes read per token: every layer and the output head (of the embedding, one row).
+            weights = 4 * (c.num_hidden_layers * layer + c.vocab_size * c.hidden_size)
+            rate = weights / (median(ours["decode"]) / STEPS / 1e3) / 1e9
+            print(f"f32 decode streams {rate:.1f} GB/s of weights ({weights / 1e9:.2f} GB a token); a two-thread "
+                  f"read of 1 GiB measured {', '.join(f'{x:.1f}' for x in bandwidth)} GB/s over the turns "
+                  f"(median {median(bandwidth):.1f}): {100 * rate / median(bandwidth):.0f} % of it")
     return results
+
+
+def read_bandwidth():
+    """GB/s of a two-thread read of 1 GiB (torch.sum over float32, best of 5): this machine's memory bandwidth now,
+    the bound an f32 decode step works against."""
+    data = torch.ones(256 * 1024 * 1024)
+    best = min(time_ms(lambda: data.sum(), repeats=1) for _ in range(5))
+    return data.numel() * 4 / (best / 1e3) / 1e9
 
 
 def main():
