@@ -1,5 +1,5 @@
-// x86-64 AVX-512 (F/BW/VL/DQ) kernels: the GEMM micro-kernel and the bf16 matrix-vector kernel. The other
-// memory-bound matrix-vector and conversion loops reuse the AVX2 versions, which already saturate memory bandwidth.
+// x86-64 AVX-512 (F/BW/VL/DQ) kernels: the GEMM micro-kernel and the f32 and bf16 matrix-vector kernels. The other
+// memory-bound matrix-vector and conversion loops reuse the AVX2 versions.
 #if defined(__x86_64__)
 #include "gk_internal.h"
 #include <immintrin.h>
@@ -87,12 +87,49 @@ static inline __attribute__((always_inline)) void dot_block_bf16_paired_512(int 
 
 GK_DOT_PAIRED_ROWS_FN(static, dot_bf16_paired_avx512, dot_block_bf16_paired_512)
 
+/// float32 weights: R ≤ 2 rows of A against J ≤ 4 rows of W, 16 weights per load. Half the instructions per weight
+/// streamed of the AVX2 kernel (one load, one FMA and one prefetch per cache line instead of two each), which lets
+/// more loads be in flight (the bf16 kernels gained 5–8 % that way); over a 1.1B f32 decode's layers it measured
+/// 1–3 % ahead of the AVX2 kernel at the same DRAM bandwidth, in alternating runs.
+static inline __attribute__((always_inline)) void dot_block_f32_512(int R, int J, long k, const float *a, long lda,
+                                                                    const char *wc, long ldw, float *out, long ldo) {
+    const float *w = (const float *)wc;
+    __m512 acc[2][4];
+    for (int r = 0; r < R; r++)
+        for (int j = 0; j < J; j++) acc[r][j] = _mm512_setzero_ps();
+    long q = 0;
+    for (; q + 16 <= k; q += 16) {
+        __m512 wv[4];
+        for (int j = 0; j < J; j++) {
+            wv[j] = _mm512_loadu_ps(w + j * ldw + q);
+            _mm_prefetch((const char *)(w + (J + j) * ldw + q), _MM_HINT_T2);   // see GK_DOT_BLOCK_FN
+        }
+        for (int r = 0; r < R; r++) {
+            __m512 av = _mm512_loadu_ps(a + r * lda + q);
+            for (int j = 0; j < J; j++) acc[r][j] = _mm512_fmadd_ps(av, wv[j], acc[r][j]);
+        }
+    }
+    if (q < k) {   // the last k % 16 elements, zero beyond k
+        __mmask16 mask = (__mmask16)((1u << (k - q)) - 1);
+        __m512 wv[4];
+        for (int j = 0; j < J; j++) wv[j] = _mm512_maskz_loadu_ps(mask, w + j * ldw + q);
+        for (int r = 0; r < R; r++) {
+            __m512 av = _mm512_maskz_loadu_ps(mask, a + r * lda + q);
+            for (int j = 0; j < J; j++) acc[r][j] = _mm512_fmadd_ps(av, wv[j], acc[r][j]);
+        }
+    }
+    for (int r = 0; r < R; r++)
+        for (int j = 0; j < J; j++) out[r * ldo + j] = _mm512_reduce_add_ps(acc[r][j]);
+}
+
+GK_DOT_ROWS_FN(static, dot_f32_avx512, dot_block_f32_512, 4)
+
 #pragma clang attribute pop
 
 const gk_kernel_table gk_table_avx512 = {
     .mr = MR, .nr = NR, .kc = 192, .mc = 144, .nc = 4096,
     .ukernel = ukernel_avx512,
-    .dot_f32 = gk_avx2_dot_f32, .dot_f16 = gk_avx2_dot_f16, .dot_bf16 = gk_avx2_dot_bf16,
+    .dot_f32 = dot_f32_avx512, .dot_f16 = gk_avx2_dot_f16, .dot_bf16 = gk_avx2_dot_bf16,
     .dot_bf16_paired = dot_bf16_paired_avx512,
     .axpy_rows = gk_avx2_axpy_rows,
     .pack_rows = gk_avx2_pack_rows,
