@@ -359,7 +359,7 @@ static void fused_pack_a_task(void *vctx, long begin, long end) {
 static int gemm_fused(const gk_kernel_table *t, gk_operand A, gk_operand B, long M, long N, long K, float alpha,
                       float beta, float *C, long ldc, int parallel) {
     gk_gemm_ctx g = {.t = t, .A = A, .B = B, .M = M, .N = N, .K = K, .alpha = alpha, .beta = beta, .C = C, .ldc = ldc};
-    g.kc = even_block(K, t->kc, 1);
+    g.kc = even_block(K, t->kc, 8);   // whole 8×8 transposes in the panel packers
     long mpad = (M + t->mr - 1) / t->mr * t->mr, blocks = (K + g.kc - 1) / g.kc;
     g.apack = alloc_floats(blocks * mpad * g.kc);
     if (!g.apack) return 0;
