@@ -92,6 +92,15 @@ def cache_dir():
     return Path(os.environ.get("GENKIT_LLAMACPP_DIR", Path.home() / ".cache" / "genkit-llamacpp"))
 
 
+def tiny_llama_gguf(dtype):
+    """The GGUF of TinyLlama's shape with random weights stored as `dtype` (Tools/make_llama_gguf.py), written once."""
+    path = cache_dir() / f"tinyllama-shape-{dtype}.gguf"
+    if not path.exists():
+        subprocess.run([sys.executable, str(Path(__file__).parent / "make_llama_gguf.py"), "--dtype", dtype,
+                        "-o", str(path)], check=True)
+    return path
+
+
 def tiny_llama_folder(dtype):
     """A Hugging Face folder of TinyLlama's shape with random weights stored as `dtype`, written once: no end-of-text
     token (so every run generates all its tokens) and a word-level vocabulary "t0" … "t31999" (WordPiece over whole
@@ -128,10 +137,7 @@ def llama_cpp_vs_genkit(bench, only, rounds):
         name = f"TinyLlama 1.1B {dtype}"
         if only and not any(part in name for part in only.split(",")):
             continue
-        gguf_path = cache_dir() / f"tinyllama-shape-{dtype}.gguf"
-        if not gguf_path.exists():
-            subprocess.run([sys.executable, str(Path(__file__).parent / "make_llama_gguf.py"), "--dtype", dtype,
-                            "-o", str(gguf_path)], check=True)
+        gguf_path = tiny_llama_gguf(dtype)
         folder = tiny_llama_folder(dtype)
         ours = {"prefill": [], "decode": []}
         theirs = {"prefill": [], "decode": []}

@@ -20,9 +20,7 @@ after, and the script prints GenKit's decode against the median; without it, aga
 import argparse
 import json
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import torch
 from benchlib import print_table, run_swift_benchmarks, time_ms
@@ -71,13 +69,8 @@ def decode_ms(model, ids, pixels, repeats=3):
 
 def llama_cpp_decode_ms(bench):
     """llama.cpp's times for 32 bf16 decode steps after a 600-token context, three single runs."""
-    sys.path.insert(0, str(Path(__file__).parent))
-    from bench_llm import cache_dir
-    gguf_path = cache_dir() / "tinyllama-shape-bf16.gguf"
-    if not gguf_path.exists():
-        subprocess.run([sys.executable, str(Path(__file__).parent / "make_llama_gguf.py"), "--dtype", "bf16",
-                        "-o", str(gguf_path)], check=True)
-    out = subprocess.run([bench, "-m", str(gguf_path), "-t", "2", "-r", "3", "-o", "json", "-p", "0",
+    from bench_llm import tiny_llama_gguf
+    out = subprocess.run([bench, "-m", str(tiny_llama_gguf("bf16")), "-t", "2", "-r", "3", "-o", "json", "-p", "0",
                           "-n", str(STEPS), "-d", "600"], check=True, stdout=subprocess.PIPE,
                          stderr=subprocess.DEVNULL, text=True).stdout
     return [x / 1e6 for x in json.loads(out)[0]["samples_ns"]]

@@ -10,7 +10,8 @@ SentencePiece list (control tokens, the 256 byte tokens, then numbered pieces), 
     python Tools/make_llama_gguf.py --dtype bf16 -o /tmp/tinyllama-bf16.gguf
     llama-bench -m /tmp/tinyllama-bf16.gguf -t 2 -p 128 -n 64
 
-`Tools/bench_llamacpp.sh` builds llama.cpp from the PyPI source of llama-cpp-python and runs both steps.
+`Tools/build_llamacpp.sh` builds llama-bench from the PyPI source of llama-cpp-python; `Tools/bench_llm.py
+--llama-bench` writes these files itself (once, under ~/.cache/genkit-llamacpp) and times llama.cpp against GenKit.
 """
 import argparse
 

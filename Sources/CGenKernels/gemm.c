@@ -353,9 +353,9 @@ static void fused_pack_a_task(void *vctx, long begin, long end) {
     }
 }
 
-/// The fused path (see fused_task) when all of A fits one row block, which is the case for a prompt's prefill: B is
-/// then used by a single row block anyway, so packing it into a shared buffer first buys nothing. Returns 0 (having
-/// done nothing) when it cannot allocate A's panels.
+/// The fused path (see fused_task; gemm_packed takes it while a depth block of all of A fits in L2, a prompt's
+/// prefill or an image encoder's tokens): every B panel is used by one task only, so packing B into a shared buffer
+/// first buys nothing. Returns 0 (having done nothing) when it cannot allocate A's panels.
 static int gemm_fused(const gk_kernel_table *t, gk_operand A, gk_operand B, long M, long N, long K, float alpha,
                       float beta, float *C, long ldc, int parallel) {
     gk_gemm_ctx g = {.t = t, .A = A, .B = B, .M = M, .N = N, .K = K, .alpha = alpha, .beta = beta, .C = C, .ldc = ldc};

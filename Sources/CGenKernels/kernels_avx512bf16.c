@@ -57,7 +57,7 @@ static void ukernel_avx512bf16(long kp, const float *a, const float *b, float *c
 
 /// A decode step in bf16 (gk_linear_bf16w_bf16a with m ≤ 4 rows): bf16 rows of W against rows of A already rounded
 /// to bf16, one vdpbf16ps per 32 weights and four rows of W in flight, the next four prefetched into L2 as the float32
-/// decode kernels do. Against that kernel (a shift, an AND and two FMAs per 32 weights) it streams 7–8 % more bytes a
+/// decode kernels do. Against that kernel (a shift, an AND and two FMAs per 32 weights) it streams 5–8 % more bytes a
 /// second on Zen 4 at the same DRAM bandwidth: fewer instructions per load let more loads be in flight.
 static inline __attribute__((always_inline)) void dot_block_bf16a(int J, long k, const uint16_t *a, const uint16_t *w,
                                                                   long ldw, float *out) {
