@@ -24,6 +24,27 @@ typedef void (*gk_axpy_rows_fn)(long m, long n, long k, const float *a, long lda
 /// rows of A): dst[k*nr + c] = w[c*ldw + k] for c < cols, k < kc, and 0 for cols <= c < nr.
 typedef void (*gk_pack_rows_fn)(const float *w, long ldw, long cols, long kc, long nr, float *dst);
 
+/// Weight-rows micro-kernel (gemm.c's weight-rows path): W rows are the broadcast operand, read in place, and the
+/// packed rows of A the vector operand. For i < rows (≤ GK_WR_ROWS) and t < 16·vecs (vecs ≤ GK_WR_VECS):
+/// acc[i*GK_WR_COLS + t] = (load ? acc[...] : 0) + Σ_{s<slots} W[i*ldw + slot s] · ap[s*16·vecs + t].
+/// A slot is one float32 element of W, or on the pair table a bf16 pair (elements 2s, 2s+1, and ap holds pairs of
+/// A); `half_tail` then adds slot `slots` with only its first element (the last of an odd depth), so no W row is read
+/// past its end.
+typedef void (*gk_wrows_fn)(int rows, int vecs, long slots, int half_tail, const float *ap, const void *w, long ldw,
+                            float *acc, int load);
+enum { GK_WR_ROWS = 6, GK_WR_VECS = 4, GK_WR_COLS = 16 * GK_WR_VECS };
+/// The weight-rows kernels' dispatch: one specialised tile per row count (`rows` in scope, 1…GK_WR_ROWS), so no tile
+/// reads a row of W past the last one asked for.
+#define GK_WR_ROW_CASES(tile, vecs, ...)                                                                              \
+    switch (rows) {                                                                                                  \
+    case 1: tile(1, vecs, __VA_ARGS__); break;                                                                       \
+    case 2: tile(2, vecs, __VA_ARGS__); break;                                                                       \
+    case 3: tile(3, vecs, __VA_ARGS__); break;                                                                       \
+    case 4: tile(4, vecs, __VA_ARGS__); break;                                                                       \
+    case 5: tile(5, vecs, __VA_ARGS__); break;                                                                       \
+    default: tile(6, vecs, __VA_ARGS__); break;                                                                      \
+    }
+
 typedef void (*gk_cvt_from16_fn)(const uint16_t *src, float *dst, long n);
 typedef void (*gk_cvt_to16_fn)(const float *src, uint16_t *dst, long n);
 
@@ -38,6 +59,9 @@ typedef struct {
     /// with vdpbf16ps; set on the AVX512_BF16 pair table only.
     gk_dot_rows_fn dot_bf16_bf16a;
     gk_axpy_rows_fn axpy_rows;
+    /// Weight-rows micro-kernel for the table's operand type (f32 W, or bf16 pairs on the pair table); NULL where the
+    /// ISA has none (the packed paths then take every product).
+    gk_wrows_fn wrows;
     /// NULL where the ISA has none: gemm.c then packs element by element.
     gk_pack_rows_fn pack_rows;
     gk_cvt_from16_fn f16_to_f32, bf16_to_f32;

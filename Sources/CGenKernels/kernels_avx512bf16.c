@@ -5,6 +5,7 @@
 #if defined(__x86_64__)
 #include "gk_internal.h"
 #include <immintrin.h>
+#include <string.h>
 
 #pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512bf16,avx2,fma"))), \
                              apply_to = function)
@@ -90,6 +91,57 @@ static void dot_bf16_bf16a(long m, long nw, long k, const float *a, long lda, co
         for (long r = 0; r < m; r++) dot_block_bf16a(1, k, a16 + r * lda, w + j * ldw, ldw, out + r * ldo + j);
 }
 
+/// A 32-bit pair of bf16 elements at any 2-byte boundary of a weight row.
+typedef float __attribute__((aligned(2), may_alias)) gk_unaligned_pair;
+
+/// One step of the weight-rows tile on bf16 pairs: each row's pair broadcast against the A vectors. `w` is NULL for
+/// the half pair that ends an odd depth: `last[i]` then holds row i's element alone.
+static inline __attribute__((always_inline)) void wrows_step_bf16(const int rows, const int vecs, const float *ap,
+                                                                  const uint16_t *w, long ldw, const uint32_t *last,
+                                                                  __m512 c[][GK_WR_VECS]) {
+    __m512bh b[GK_WR_VECS];
+    for (int h = 0; h < vecs; h++) b[h] = (__m512bh)_mm512_loadu_ps(ap + 16 * h);
+    for (int i = 0; i < rows; i++) {
+        // Broadcast as a float straight from memory (a load only; clang turns an integer broadcast into a move to a
+        // general register and a vpbroadcastd from there, which takes a vector port). The bits pass unchanged.
+        __m512bh wv = (__m512bh)(w ? _mm512_set1_ps(*(const gk_unaligned_pair *)(w + i * ldw))
+                                   : _mm512_castsi512_ps(_mm512_set1_epi32((int)last[i])));
+        for (int h = 0; h < vecs; h++) c[i][h] = _mm512_dpbf16_ps(c[i][h], wv, b[h]);
+    }
+}
+
+/// Weight-rows tile on bf16 pairs (gk_wrows_fn; the shape of wrows_tile_f32 in kernels_avx512.c): each step
+/// broadcasts a 32-bit pair of elements from each W row, unaligned, straight from the weights.
+static inline __attribute__((always_inline)) void wrows_tile_bf16(const int rows, const int vecs, long slots,
+                                                                  int half_tail, const float *ap, const uint16_t *w,
+                                                                  long ldw, float *acc, int load) {
+    __m512 c[GK_WR_ROWS][GK_WR_VECS];
+    for (int i = 0; i < rows; i++)
+        for (int h = 0; h < vecs; h++) c[i][h] = load ? _mm512_loadu_ps(acc + i * GK_WR_COLS + 16 * h) : _mm512_setzero_ps();
+    for (long s = 0; s < slots; s++) {
+        wrows_step_bf16(rows, vecs, ap, w + 2 * s, ldw, NULL, c);
+        ap += 16 * vecs;
+    }
+    if (half_tail) {   // element 2·slots alone, zero beside it
+        uint32_t last[GK_WR_ROWS];
+        for (int i = 0; i < rows; i++) last[i] = w[i * ldw + 2 * slots];
+        wrows_step_bf16(rows, vecs, ap, NULL, ldw, last, c);
+    }
+    for (int i = 0; i < rows; i++)
+        for (int h = 0; h < vecs; h++) _mm512_storeu_ps(acc + i * GK_WR_COLS + 16 * h, c[i][h]);
+}
+
+static void wrows_avx512bf16(int rows, int vecs, long slots, int half_tail, const float *ap, const void *wv, long ldw,
+                             float *acc, int load) {
+    const uint16_t *w = wv;
+    switch (vecs) {
+    case 1: GK_WR_ROW_CASES(wrows_tile_bf16, 1, slots, half_tail, ap, w, ldw, acc, load) break;
+    case 2: GK_WR_ROW_CASES(wrows_tile_bf16, 2, slots, half_tail, ap, w, ldw, acc, load) break;
+    case 3: GK_WR_ROW_CASES(wrows_tile_bf16, 3, slots, half_tail, ap, w, ldw, acc, load) break;
+    default: GK_WR_ROW_CASES(wrows_tile_bf16, 4, slots, half_tail, ap, w, ldw, acc, load) break;
+    }
+}
+
 #pragma clang attribute pop
 
 /// The AVX-512 table with the pair micro-kernel in place of the f32 one: same tile and packers, a depth block of
@@ -98,6 +150,7 @@ const gk_kernel_table gk_table_avx512bf16_pairs = {
     .mr = MR, .nr = NR, .kc = 192, .mc = 144, .nc = 4096,
     .ukernel = ukernel_avx512bf16,
     .dot_bf16_bf16a = dot_bf16_bf16a,
+    .wrows = wrows_avx512bf16,
     .pack_rows = gk_avx2_pack_rows,
     .f32_to_bf16 = gk_avx2_f32_to_bf16,
 };

@@ -134,6 +134,9 @@ extension KernelsTests {
                            rng: &rng, context: "\(isa) t\(threads) blocked")
                 checkSGEMM(transA: true, transB: true, m: 150, n: 70, k: 260, alpha: 1, beta: 0, pad: 0,
                            rng: &rng, context: "\(isa) t\(threads) blocked transposed")
+                // Weights-like B (transB, A not transposed): the weight-rows path on AVX-512, with alpha and beta.
+                checkSGEMM(transA: false, transB: true, m: 70, n: 45, k: 300, alpha: 0.5, beta: 0.5, pad: 1,
+                           rng: &rng, context: "\(isa) t\(threads) weight rows")
             }
         }
 
@@ -216,15 +219,25 @@ extension KernelsTests {
                     // The packed path: whole 8-row groups and a tail of W rows, depth crossing KC with a tail of 8.
                     checkLinear(type, m: 19, n: 45, k: 300, bias: false, rng: &rng, context: "\(isa) t\(threads) \(type) packed")
                     // The fused path (each task packs its own B panels one depth block at a time): several panels per
-                    // thread, a partial last panel and row panel, three depth blocks with a tail, bias.
+                    // thread, a partial last panel and row panel, three depth blocks with a tail, bias. On AVX-512,
+                    // float32 weights take the weight-rows path instead, and bf16 pairs from 16 rows on.
                     checkLinear(type, m: 29, n: 300, k: 500, bias: true, rng: &rng, context: "\(isa) t\(threads) \(type) fused")
-                    // Too many rows for the fused path: the blocked path, past MC in rows.
+                    // Too many rows for the fused path: the blocked path, past MC in rows (the weight-rows path in two
+                    // chunks of rows where it is taken).
                     checkLinear(type, m: 1100, n: 70, k: 40, bias: true, rng: &rng, context: "\(isa) t\(threads) \(type) blocked")
+                    // The weight-rows path: W rows broadcast where they lie against A packed as 16-row vectors, in two
+                    // tiles of 4 + 3 vectors (the last partial), a last block of one W row, three depth blocks in
+                    // float32 and two with bf16 pairs, whose odd depth ends in a half pair.
+                    checkLinear(type, m: 100, n: 37, k: 1101, bias: true, rng: &rng,
+                                context: "\(isa) t\(threads) \(type) weight rows")
                 }
                 // bf16 pairs taken straight from even-length weight rows, across two depth blocks (192 pairs) and a
-                // tail, with row blocks past MC and a partial last panel.
-                checkLinear(.bf16Compute, m: 150, n: 70, k: 800, bias: true, rng: &rng,
+                // tail, with a partial last panel: the fused pair path (fewer than 16 rows)…
+                checkLinear(.bf16Compute, m: 12, n: 70, k: 800, bias: true, rng: &rng,
                             context: "\(isa) t\(threads) bf16Compute even rows", weightRowPadding: 0)
+                // …and the weight-rows path, from even rows too.
+                checkLinear(.bf16Compute, m: 150, n: 70, k: 800, bias: true, rng: &rng,
+                            context: "\(isa) t\(threads) bf16Compute even rows, weight rows", weightRowPadding: 0)
             }
         }
     }
