@@ -411,6 +411,24 @@ static void wrows_pack_task(void *vctx, long begin, long end) {
     }
 }
 
+/// C[i, r] = alpha·acc[r, i] + beta·C[i, r] for r < rows, i < tokens (acc rows GK_WR_COLS apart). The arguments are
+/// locals, so the stores into C (floats, which could alias a context's fields) do not force reloads.
+static void store_transposed(const float *acc, long rows, long tokens, float *c, long ldc, float alpha, float beta) {
+    if (alpha == 1.0f && beta == 0.0f) {
+        for (long i = 0; i < tokens; i++, c += ldc)
+            for (long r = 0; r < rows; r++) c[r] = acc[r * GK_WR_COLS + i];
+    } else if (alpha == 1.0f && beta == 1.0f) {
+        for (long i = 0; i < tokens; i++, c += ldc)
+            for (long r = 0; r < rows; r++) c[r] += acc[r * GK_WR_COLS + i];
+    } else if (beta == 0.0f) {   // C is write-only: whatever it held (NaN too) is not read
+        for (long i = 0; i < tokens; i++, c += ldc)
+            for (long r = 0; r < rows; r++) c[r] = alpha * acc[r * GK_WR_COLS + i];
+    } else {
+        for (long i = 0; i < tokens; i++, c += ldc)
+            for (long r = 0; r < rows; r++) c[r] = alpha * acc[r * GK_WR_COLS + i] + beta * c[r];
+    }
+}
+
 /// Rows [6·begin, 6·end) of W, GK_WR_ROWS at a time: each depth block of those rows is read from W once, from DRAM,
 /// then from L1 by every tile of A, whose packed depth block stays in L2. The sums stay in `acc` across depth blocks
 /// and are stored transposed into C at the end.
@@ -434,14 +452,7 @@ static void wrows_task(void *vctx, long begin, long end) {
         }
         for (long t = 0; t < g->tiles; t++) {
             long i0 = 16 * g->vec0[t], i1 = 16 * g->vec0[t + 1] < g->M ? 16 * g->vec0[t + 1] : g->M;
-            for (long i = i0; i < i1; i++) {
-                float *c = g->C + i * g->ldc + n0;
-                const float *sums = acc[t] + (i - i0);
-                for (long r = 0; r < rows; r++) {
-                    float v = g->alpha * sums[r * GK_WR_COLS];
-                    c[r] = g->beta == 0.0f ? v : v + g->beta * c[r];
-                }
-            }
+            store_transposed(acc[t], rows, i1 - i0, g->C + i0 * g->ldc + n0, g->ldc, g->alpha, g->beta);
         }
     }
 }
