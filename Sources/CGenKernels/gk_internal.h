@@ -24,14 +24,15 @@ typedef void (*gk_axpy_rows_fn)(long m, long n, long k, const float *a, long lda
 /// rows of A): dst[k*nr + c] = w[c*ldw + k] for c < cols, k < kc, and 0 for cols <= c < nr.
 typedef void (*gk_pack_rows_fn)(const float *w, long ldw, long cols, long kc, long nr, float *dst);
 
-/// Weight-rows micro-kernel (gemm.c's weight-rows path): W rows are the broadcast operand, read in place, and the
-/// packed rows of A the vector operand. For i < rows (≤ GK_WR_ROWS) and t < 16·vecs (vecs ≤ GK_WR_VECS):
-/// acc[i*GK_WR_COLS + t] = (load ? acc[...] : 0) + Σ_{s<slots} W[i*ldw + slot s] · ap[s*16·vecs + t].
+/// Weight-rows micro-kernel (gemm.c's weight-rows path, winograd.c's products): W rows are the broadcast operand, read
+/// in place, and rows of 16·vecs values `ldap` floats apart (A packed, or a plane of Winograd tiles) the vector operand.
+/// For i < rows (≤ GK_WR_ROWS) and t < 16·vecs (vecs ≤ GK_WR_VECS):
+/// acc[i*GK_WR_COLS + t] = (load ? acc[...] : 0) + Σ_{s<slots} W[i*ldw + slot s] · ap[s*ldap + t].
 /// A slot is one float32 element of W, or on the pair table a bf16 pair (elements 2s, 2s+1, and ap holds pairs of
 /// A); `half_tail` then adds slot `slots` with only its first element (the last of an odd depth), so no W row is read
 /// past its end.
-typedef void (*gk_wrows_fn)(int rows, int vecs, long slots, int half_tail, const float *ap, const void *w, long ldw,
-                            float *acc, int load);
+typedef void (*gk_wrows_fn)(int rows, int vecs, long slots, int half_tail, const float *ap, long ldap, const void *w,
+                            long ldw, float *acc, int load);
 enum { GK_WR_ROWS = 6, GK_WR_VECS = 4, GK_WR_COLS = 16 * GK_WR_VECS };
 /// The weight-rows kernels' dispatch: one specialised tile per row count (`rows` in scope, 1…GK_WR_ROWS), so no tile
 /// reads a row of W past the last one asked for.

@@ -129,8 +129,8 @@ GK_DOT_ROWS_FN(static, dot_f32_avx512, dot_block_f32_512, 4)
 /// because rows of 2048 or 4096 floats lie a multiple of 4 KB apart, in the same set of the 8-way L1: twelve such rows
 /// would evict each other at every step.
 static inline __attribute__((always_inline)) void wrows_tile_f32(const int rows, const int vecs, long slots,
-                                                                 const float *ap, const float *w, long ldw, float *acc,
-                                                                 int load) {
+                                                                 const float *ap, long ldap, const float *w, long ldw,
+                                                                 float *acc, int load) {
     __m512 c[GK_WR_ROWS][GK_WR_VECS];
     for (int i = 0; i < rows; i++)
         for (int h = 0; h < vecs; h++) c[i][h] = load ? _mm512_loadu_ps(acc + i * GK_WR_COLS + 16 * h) : _mm512_setzero_ps();
@@ -141,21 +141,21 @@ static inline __attribute__((always_inline)) void wrows_tile_f32(const int rows,
             __m512 wv = _mm512_set1_ps(w[i * ldw + s]);
             for (int h = 0; h < vecs; h++) c[i][h] = _mm512_fmadd_ps(wv, b[h], c[i][h]);
         }
-        ap += 16 * vecs;
+        ap += ldap;
     }
     for (int i = 0; i < rows; i++)
         for (int h = 0; h < vecs; h++) _mm512_storeu_ps(acc + i * GK_WR_COLS + 16 * h, c[i][h]);
 }
 
-static void wrows_avx512(int rows, int vecs, long slots, int half_tail, const float *ap, const void *wv, long ldw,
-                         float *acc, int load) {
+static void wrows_avx512(int rows, int vecs, long slots, int half_tail, const float *ap, long ldap, const void *wv,
+                         long ldw, float *acc, int load) {
     (void)half_tail;   // float32 slots are whole elements
     const float *w = wv;
     switch (vecs) {
-    case 1: GK_WR_ROW_CASES(wrows_tile_f32, 1, slots, ap, w, ldw, acc, load) break;
-    case 2: GK_WR_ROW_CASES(wrows_tile_f32, 2, slots, ap, w, ldw, acc, load) break;
-    case 3: GK_WR_ROW_CASES(wrows_tile_f32, 3, slots, ap, w, ldw, acc, load) break;
-    default: GK_WR_ROW_CASES(wrows_tile_f32, 4, slots, ap, w, ldw, acc, load) break;
+    case 1: GK_WR_ROW_CASES(wrows_tile_f32, 1, slots, ap, ldap, w, ldw, acc, load) break;
+    case 2: GK_WR_ROW_CASES(wrows_tile_f32, 2, slots, ap, ldap, w, ldw, acc, load) break;
+    case 3: GK_WR_ROW_CASES(wrows_tile_f32, 3, slots, ap, ldap, w, ldw, acc, load) break;
+    default: GK_WR_ROW_CASES(wrows_tile_f32, 4, slots, ap, ldap, w, ldw, acc, load) break;
     }
 }
 

@@ -113,14 +113,14 @@ static inline __attribute__((always_inline)) void wrows_step_bf16(const int rows
 /// Weight-rows tile on bf16 pairs (gk_wrows_fn; the shape of wrows_tile_f32 in kernels_avx512.c): each step
 /// broadcasts a 32-bit pair of elements from each W row, unaligned, straight from the weights.
 static inline __attribute__((always_inline)) void wrows_tile_bf16(const int rows, const int vecs, long slots,
-                                                                  int half_tail, const float *ap, const uint16_t *w,
-                                                                  long ldw, float *acc, int load) {
+                                                                  int half_tail, const float *ap, long ldap,
+                                                                  const uint16_t *w, long ldw, float *acc, int load) {
     __m512 c[GK_WR_ROWS][GK_WR_VECS];
     for (int i = 0; i < rows; i++)
         for (int h = 0; h < vecs; h++) c[i][h] = load ? _mm512_loadu_ps(acc + i * GK_WR_COLS + 16 * h) : _mm512_setzero_ps();
     for (long s = 0; s < slots; s++) {
         wrows_step_bf16(rows, vecs, ap, w + 2 * s, ldw, NULL, c);
-        ap += 16 * vecs;
+        ap += ldap;
     }
     if (half_tail) {   // element 2·slots alone, zero beside it
         uint32_t last[GK_WR_ROWS];
@@ -131,14 +131,14 @@ static inline __attribute__((always_inline)) void wrows_tile_bf16(const int rows
         for (int h = 0; h < vecs; h++) _mm512_storeu_ps(acc + i * GK_WR_COLS + 16 * h, c[i][h]);
 }
 
-static void wrows_avx512bf16(int rows, int vecs, long slots, int half_tail, const float *ap, const void *wv, long ldw,
-                             float *acc, int load) {
+static void wrows_avx512bf16(int rows, int vecs, long slots, int half_tail, const float *ap, long ldap, const void *wv,
+                             long ldw, float *acc, int load) {
     const uint16_t *w = wv;
     switch (vecs) {
-    case 1: GK_WR_ROW_CASES(wrows_tile_bf16, 1, slots, half_tail, ap, w, ldw, acc, load) break;
-    case 2: GK_WR_ROW_CASES(wrows_tile_bf16, 2, slots, half_tail, ap, w, ldw, acc, load) break;
-    case 3: GK_WR_ROW_CASES(wrows_tile_bf16, 3, slots, half_tail, ap, w, ldw, acc, load) break;
-    default: GK_WR_ROW_CASES(wrows_tile_bf16, 4, slots, half_tail, ap, w, ldw, acc, load) break;
+    case 1: GK_WR_ROW_CASES(wrows_tile_bf16, 1, slots, half_tail, ap, ldap, w, ldw, acc, load) break;
+    case 2: GK_WR_ROW_CASES(wrows_tile_bf16, 2, slots, half_tail, ap, ldap, w, ldw, acc, load) break;
+    case 3: GK_WR_ROW_CASES(wrows_tile_bf16, 3, slots, half_tail, ap, ldap, w, ldw, acc, load) break;
+    default: GK_WR_ROW_CASES(wrows_tile_bf16, 4, slots, half_tail, ap, ldap, w, ldw, acc, load) break;
     }
 }
 

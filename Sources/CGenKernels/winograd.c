@@ -16,7 +16,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include "gen_kernels.h"
+#include "gk_internal.h"
 
 /// Upper bound on the transform-domain buffers (V and M, bytes each): tiles are processed in chunks below it.
 enum { GK_WINOGRAD_BUFFER_BYTES = 16 << 20 };
@@ -276,13 +276,32 @@ static void scratch_release(float *block, long floats) {
     kept->floats = floats;
 }
 
+/// M[ξ] = U[ξ] · V[ξ] by the weight-rows kernel, where the table has one: six rows of U (contiguous over C, read in
+/// place) against 64 tiles of V at a time, V's rows of T tiles being the kernel's vector rows as they lie, so neither
+/// operand is packed. A last group of fewer than 16 tiles reads past its row's end into the next row (or into the
+/// slack after V's last plane), lanes whose sums are not stored.
+static void product_plane(const gk_kernel_table *t, const float *U, const float *V, float *M, long O, long C, long T) {
+    float acc[GK_WR_ROWS * GK_WR_COLS];
+    for (long t0 = 0; t0 < T; t0 += GK_WR_COLS) {
+        long cols = T - t0 < GK_WR_COLS ? T - t0 : GK_WR_COLS;
+        for (long o0 = 0; o0 < O; o0 += GK_WR_ROWS) {
+            long rows = O - o0 < GK_WR_ROWS ? O - o0 : GK_WR_ROWS;
+            t->wrows((int)rows, (int)((cols + 15) / 16), C, 0, V + t0, T, U + o0 * C, C, acc, 0);
+            for (long r = 0; r < rows; r++) memcpy(M + (o0 + r) * T + t0, acc + r * GK_WR_COLS, sizeof(float) * (size_t)cols);
+        }
+    }
+}
+
 /// The α² products M[ξ] = U[ξ] · V[ξ], one plane per task: each GEMM then runs on one thread without the pool's
 /// hand-offs, and α² (16 or 36) planes divide evenly enough between the cores.
 static void product_task(void *vctx, long begin, long end) {
     gk_winograd_ctx *s = vctx;
     long O = s->O, C = s->C, T = s->tile_count;
-    for (long xi = begin; xi < end; xi++)
-        gk_sgemm(0, 0, O, T, C, 1.0f, s->U + xi * O * C, C, s->V + xi * C * T, T, 0.0f, s->M + xi * O * T, T);
+    const gk_kernel_table *t = gk_table();
+    for (long xi = begin; xi < end; xi++) {
+        if (t->wrows) product_plane(t, s->U + xi * O * C, s->V + xi * C * T, s->M + xi * O * T, O, C, T);
+        else gk_sgemm(0, 0, O, T, C, 1.0f, s->U + xi * O * C, C, s->V + xi * C * T, T, 0.0f, s->M + xi * O * T, T);
+    }
 }
 
 static long grain_for(long items, long work_per_item) {
@@ -307,7 +326,9 @@ int gk_conv3x3_winograd_f32(long n, long O, long C, long H, long W, const float 
     long chunks = (tiles + chunk - 1) / chunk;
     chunk = (tiles + chunks - 1) / chunks;   // equal chunks: no narrow last GEMM
     long capacity;
-    float *U = scratch_floats(planes * (O * C + C * chunk + O * chunk), &capacity);
+    // GK_WR_COLS floats of slack after M: product_plane's last vector of V's last plane may run past V (into M, and
+    // M's own end into the slack), into lanes it does not store.
+    float *U = scratch_floats(planes * (O * C + C * chunk + O * chunk) + GK_WR_COLS, &capacity);
     if (!U) return -1;
     float *V = U + planes * O * C, *M = V + planes * C * chunk;
     gk_winograd_ctx s = {n, O, C, H, W, tiles_h, tiles_w, 0, 0, weight, x, U, V, M, y, 0};
