@@ -462,7 +462,8 @@ static void wrows_task(void *vctx, long begin, long end) {
 /// rows of A: W is the broadcast operand, read where it lies, so it is never packed; only A is (once, as 16-row
 /// vectors). Returns 0 (having done nothing) when A's panels cannot be allocated. Same-run A/B on Zen 4 against the
 /// packed paths: a TinyLlama-shape 128-token prefill's layers in 0.82–0.89× the time with bf16 pairs and 0.88× in
-/// float32; 577 rows (CLIP-L/14-336) 0.82–0.88×; 2048 and 4096 rows 0.8–1.0×.
+/// float32; 577 rows (CLIP-L/14-336) 0.87–0.95× in float32 and 0.95–1.0× with bf16 pairs; the UNet's 4096-row linear
+/// layers 0.5–0.9×.
 static int gemm_weight_rows(const gk_kernel_table *t, gk_operand A, gk_operand B, long M, long N, long K, float alpha,
                             float beta, float *C, long ldc, int parallel) {
     gk_wrows_ctx g = {.t = t, .A = A, .B = B, .M = M, .N = N, .K = K, .alpha = alpha, .beta = beta, .C = C, .ldc = ldc};

@@ -1,5 +1,5 @@
-// x86-64 AVX-512 (F/BW/VL/DQ) kernels: the GEMM micro-kernel and the f32 and bf16 matrix-vector kernels. The other
-// memory-bound matrix-vector and conversion loops reuse the AVX2 versions.
+// x86-64 AVX-512 (F/BW/VL/DQ) kernels: the GEMM micro-kernel, the weight-rows tile and the f32 and bf16
+// matrix-vector kernels. The other memory-bound matrix-vector and conversion loops reuse the AVX2 versions.
 #if defined(__x86_64__)
 #include "gk_internal.h"
 #include <immintrin.h>

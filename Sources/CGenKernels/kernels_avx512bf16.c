@@ -1,11 +1,11 @@
-// x86-64 AVX512_BF16 micro-kernel for matrix products computed in bfloat16 (gk_linear_bf16w_bf16a).
+// x86-64 AVX512_BF16 kernels for matrix products computed in bfloat16 (gk_linear_bf16w_bf16a): the packed micro-kernel,
+// the weight-rows tile and the decode matrix-vector kernel.
 // vdpbf16ps multiplies pairs of bf16 values and adds both products to a float32 lane: twice the multiply-adds of
 // an FMA per instruction (measured on Zen 4: 230 against 115 GFLOP/s per core). Operands come packed as pairs:
 // one 32-bit slot holds elements k and k+1 of a row, so the packed panels have the f32 layout with half the depth.
 #if defined(__x86_64__)
 #include "gk_internal.h"
 #include <immintrin.h>
-#include <string.h>
 
 #pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512bf16,avx2,fma"))), \
                              apply_to = function)
