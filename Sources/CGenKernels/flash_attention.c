@@ -149,15 +149,18 @@ int gk_flash_attention_f32(const gk_ops_table *ot, long B, long Hq, long Hkv, lo
     flash_ctx c = {B, Hq, Hkv, Tq, Tk, D, Dv, (Tq + rows_per_block - 1) / rows_per_block,
                    (Tk + kt->mr - 1) / kt->mr, (Dv + kt->mr - 1) / kt->mr, q, k, v, qs, ks, vs, scale, out,
                    NULL, NULL, kt, ot};
-    c.kpack = malloc(sizeof(float) * (size_t)(B * Hkv * kpack_size(&c)));
-    c.vpack = malloc(sizeof(float) * (size_t)(B * Hkv * vpack_size(&c)));
+    // From the block cache (gk_memory.h): every layer of a model packs the same sizes.
+    size_t kbytes = sizeof(float) * (size_t)(B * Hkv * kpack_size(&c));
+    size_t vbytes = sizeof(float) * (size_t)(B * Hkv * vpack_size(&c));
+    c.kpack = gk_block_alloc(kbytes);
+    c.vpack = gk_block_alloc(vbytes);
     if (!c.kpack || !c.vpack) {
-        free(c.kpack); free(c.vpack);
+        gk_block_free(c.kpack, kbytes); gk_block_free(c.vpack, vbytes);
         return -1;
     }
     gk_parallel_for(B * Hkv, 1, pack_heads, &c);
     gk_parallel_for(B * Hq * c.qblocks, 1, flash_range, &c);
-    free(c.kpack);
-    free(c.vpack);
+    gk_block_free(c.kpack, kbytes);
+    gk_block_free(c.vpack, vbytes);
     return 0;
 }

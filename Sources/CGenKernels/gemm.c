@@ -108,10 +108,18 @@ static void scale_c(float *c, long ldc, long m, long n, float beta) {
     }
 }
 
-static void *alloc_floats(long count) {
+/// Bytes for `count` floats, whole 64-byte lines (never 0).
+static size_t float_bytes(long count) {
     size_t bytes = ((size_t)count * sizeof(float) + 63) & ~(size_t)63;
-    return aligned_alloc(64, bytes ? bytes : 64);
+    return bytes ? bytes : 64;
 }
+
+static void *alloc_floats(long count) { return aligned_alloc(64, float_bytes(count)); }
+
+/// Packed panels that every call of a shape allocates again: from the block cache (gk_memory.h), so a forward pass
+/// reuses warm pages; freed with free_panels and the same count.
+static float *alloc_panels(long count) { return gk_block_alloc(float_bytes(count)); }
+static void free_panels(float *p, long count) { gk_block_free(p, float_bytes(count)); }
 
 // MARK: Packing
 
@@ -363,11 +371,11 @@ static int gemm_fused(const gk_kernel_table *t, gk_operand A, gk_operand B, long
     gk_gemm_ctx g = {.t = t, .A = A, .B = B, .M = M, .N = N, .K = K, .alpha = alpha, .beta = beta, .C = C, .ldc = ldc};
     g.kc = even_block(K, t->kc, 8);   // whole 8×8 transposes in the panel packers
     long mpad = (M + t->mr - 1) / t->mr * t->mr, blocks = (K + g.kc - 1) / g.kc;
-    g.apack = alloc_floats(blocks * mpad * g.kc);
+    g.apack = alloc_panels(blocks * mpad * g.kc);
     if (!g.apack) return 0;
     run(blocks * (mpad / t->mr), 8, parallel, fused_pack_a_task, &g);
     run((N + t->nr - 1) / t->nr, 1, parallel, fused_task, &g);
-    free(g.apack);
+    free_panels(g.apack, blocks * mpad * g.kc);
     return 1;
 }
 
@@ -430,32 +438,54 @@ static void store_transposed(const float *acc, long rows, long tokens, float *c,
     }
 }
 
-/// Rows [6·begin, 6·end) of W, GK_WR_ROWS at a time: each depth block of those rows is read from W once, from DRAM,
+/// Rows [6·block, 6·block + 6) of W against all of A: each depth block of those rows is read from W once, from DRAM,
 /// then from L1 by every tile of A, whose packed depth block stays in L2. The sums stay in `acc` across depth blocks
 /// and are stored transposed into C at the end.
-static void wrows_task(void *vctx, long begin, long end) {
-    const gk_wrows_ctx *g = vctx;
-    float acc[GK_WR_MAX_TILES][GK_WR_ROWS * GK_WR_COLS];
+static void wrows_block(const gk_wrows_ctx *g, long block, float (*acc)[GK_WR_ROWS * GK_WR_COLS]) {
     int pairs = g->B.type == GK_SRC_BF16_PAIRS;
     long full = pairs ? g->B.elements / 2 : g->K;   // slots with both elements inside the row
     size_t esize = pairs ? 2 : 4;
-    for (long block = begin; block < end; block++) {
-        long n0 = block * GK_WR_ROWS, rows = g->N - n0 < GK_WR_ROWS ? g->N - n0 : GK_WR_ROWS;
-        for (long s0 = 0; s0 < g->K; s0 += g->kc) {
-            long slots = g->K - s0 < g->kc ? g->K - s0 : g->kc;
-            int half = s0 + slots > full;   // the last slot of an odd depth
-            const char *w = (const char *)g->B.p + ((size_t)n0 * (size_t)g->B.ld + (size_t)s0 * (pairs ? 2 : 1)) * esize;
-            for (long t = 0; t < g->tiles; t++) {
-                long vecs = g->vec0[t + 1] - g->vec0[t];
-                g->t->wrows((int)rows, (int)vecs, slots - half, half, g->apack + 16 * g->vec0[t] * g->K + s0 * 16 * vecs,
-                            16 * vecs, w, g->B.ld, acc[t], s0 > 0);
-            }
-        }
+    long n0 = block * GK_WR_ROWS, rows = g->N - n0 < GK_WR_ROWS ? g->N - n0 : GK_WR_ROWS;
+    for (long s0 = 0; s0 < g->K; s0 += g->kc) {
+        long slots = g->K - s0 < g->kc ? g->K - s0 : g->kc;
+        int half = s0 + slots > full;   // the last slot of an odd depth
+        const char *w = (const char *)g->B.p + ((size_t)n0 * (size_t)g->B.ld + (size_t)s0 * (pairs ? 2 : 1)) * esize;
         for (long t = 0; t < g->tiles; t++) {
-            long i0 = 16 * g->vec0[t], i1 = 16 * g->vec0[t + 1] < g->M ? 16 * g->vec0[t + 1] : g->M;
-            store_transposed(acc[t], rows, i1 - i0, g->C + i0 * g->ldc + n0, g->ldc, g->alpha, g->beta);
+            long vecs = g->vec0[t + 1] - g->vec0[t];
+            g->t->wrows((int)rows, (int)vecs, slots - half, half, g->apack + 16 * g->vec0[t] * g->K + s0 * 16 * vecs,
+                        16 * vecs, w, g->B.ld, acc[t], s0 > 0);
         }
     }
+    for (long t = 0; t < g->tiles; t++) {
+        long i0 = 16 * g->vec0[t], i1 = 16 * g->vec0[t + 1] < g->M ? 16 * g->vec0[t + 1] : g->M;
+        store_transposed(acc[t], rows, i1 - i0, g->C + i0 * g->ldc + n0, g->ldc, g->alpha, g->beta);
+    }
+}
+
+static void wrows_task(void *vctx, long begin, long end) {
+    float acc[GK_WR_MAX_TILES][GK_WR_ROWS * GK_WR_COLS];
+    for (long block = begin; block < end; block++) wrows_block(vctx, block, acc);
+}
+
+/// Lays out g->M rows of A as tiles for the weight-rows path and picks the depth block; returns the floats A's
+/// panels take.
+static long wrows_layout(gk_wrows_ctx *g) {
+    // Vectors of 16 rows, spread evenly over the fewest tiles of at most GK_WR_VECS (197 rows: 4+3+3+3, not 4+4+4+1).
+    long vecs = (g->M + 15) / 16;
+    g->tiles = (vecs + GK_WR_VECS - 1) / GK_WR_VECS;
+    for (long i = 0; i <= g->tiles; i++) g->vec0[i] = vecs * i / g->tiles;
+    // A depth block of all tiles in half of L2 (512 KB), at most 512 slots (six W row segments of 2 KB stay in L1).
+    long limit = 128L * 1024 / (16 * vecs);
+    g->kc = even_block(g->K, limit < 64 ? 64 : limit > 512 ? 512 : limit, 8);
+    return 16 * vecs * g->K;
+}
+
+/// Whether weights B stored [N,K] take the weight-rows path of table t against M rows of A: float32 on the float32
+/// tables, bf16 pairs against at least GK_WR_MIN_PAIR_M rows of A rounded to pairs on the pair table.
+static int takes_weight_rows(const gk_kernel_table *t, gk_operand A, gk_operand B, long M) {
+    return t->wrows && B.trans && !A.trans &&
+           (B.type == GK_SRC_BF16_PAIRS ? A.type == GK_SRC_F32_ROUNDED_PAIRS && M >= GK_WR_MIN_PAIR_M
+                                        : B.type == GK_SRC_F32 && A.type == GK_SRC_F32);
 }
 
 /// C = alpha·A·Wᵀ + beta·C for weights W [N,K] (f32, or bf16 pairs on the pair table) and a prompt's or an image's
@@ -467,18 +497,12 @@ static void wrows_task(void *vctx, long begin, long end) {
 static int gemm_weight_rows(const gk_kernel_table *t, gk_operand A, gk_operand B, long M, long N, long K, float alpha,
                             float beta, float *C, long ldc, int parallel) {
     gk_wrows_ctx g = {.t = t, .A = A, .B = B, .M = M, .N = N, .K = K, .alpha = alpha, .beta = beta, .C = C, .ldc = ldc};
-    // Vectors of 16 rows, spread evenly over the fewest tiles of at most GK_WR_VECS (197 rows: 4+3+3+3, not 4+4+4+1).
-    long vecs = (M + 15) / 16;
-    g.tiles = (vecs + GK_WR_VECS - 1) / GK_WR_VECS;
-    for (long i = 0; i <= g.tiles; i++) g.vec0[i] = vecs * i / g.tiles;
-    // A depth block of all tiles in half of L2 (512 KB), at most 512 slots (six W row segments of 2 KB stay in L1).
-    long limit = 128L * 1024 / (16 * vecs);
-    g.kc = even_block(K, limit < 64 ? 64 : limit > 512 ? 512 : limit, 8);
-    g.apack = alloc_floats(16 * vecs * K);
+    long panels = wrows_layout(&g);
+    g.apack = alloc_panels(panels);
     if (!g.apack) return 0;
     run(g.tiles, 1, parallel, wrows_pack_task, &g);
     run((N + GK_WR_ROWS - 1) / GK_WR_ROWS, 1, parallel, wrows_task, &g);
-    free(g.apack);
+    free_panels(g.apack, panels);
     return 1;
 }
 
@@ -515,9 +539,7 @@ static void gemm_packed(const gk_kernel_table *t, gk_operand A, gk_operand B, lo
     int parallel = threads > 1 && M * N * K >= GK_PARALLEL_MIN_FMAS;
     // Weights stored [N,K] whose rows the table's weight-rows kernel reads as they are (float32 on the float32
     // tables, bf16 pairs on the pair table): the weight-rows path, in chunks of at most GK_WR_MAX_M rows of A.
-    if (t->wrows && B.trans && !A.trans &&
-        (B.type == GK_SRC_BF16_PAIRS ? A.type == GK_SRC_F32_ROUNDED_PAIRS && M >= GK_WR_MIN_PAIR_M
-                                     : B.type == GK_SRC_F32 && A.type == GK_SRC_F32)) {
+    if (takes_weight_rows(t, A, B, M)) {
         long chunk = even_block(M, GK_WR_MAX_M, 16), done = 0;
         for (; done < M; done += chunk) {
             long rows = M - done < chunk ? M - done : chunk;
@@ -542,10 +564,10 @@ static void gemm_packed(const gk_kernel_table *t, gk_operand A, gk_operand B, lo
     long kc_max = K < t->kc ? K : t->kc;
     long nc_max = N < t->nc ? N : t->nc;
     long npad = (nc_max + t->nr - 1) / t->nr * t->nr;
-    g.apack = alloc_floats(mpad * kc_max);
-    g.bpack = alloc_floats(npad * kc_max);
+    g.apack = alloc_panels(mpad * kc_max);
+    g.bpack = alloc_panels(npad * kc_max);
     if (!g.apack || !g.bpack) {   // out of memory: fall back to unpacked scalar loops rather than crash
-        free(g.apack); free(g.bpack);
+        free_panels(g.apack, mpad * kc_max); free_panels(g.bpack, npad * kc_max);
         naive_product(A, B, M, N, K, alpha, beta, C, ldc);
         return;
     }
@@ -570,8 +592,8 @@ static void gemm_packed(const gk_kernel_table *t, gk_operand A, gk_operand B, lo
             run(g.mblocks * g.nsplit, 1, parallel, compute_task, &g);
         }
     }
-    free(g.apack);
-    free(g.bpack);
+    free_panels(g.apack, mpad * kc_max);
+    free_panels(g.bpack, npad * kc_max);
 }
 
 // MARK: Convolution
@@ -821,4 +843,86 @@ void gk_linear_bf16w_bf16a(long M, long N, long K, const float *A, long lda, con
         beta = 1.0f;
     }
     naive_product(opA, opB, M, N, K, 1.0f, beta, C, ldc);
+}
+
+// MARK: Grouped linear layers
+
+enum { GK_GROUP_MAX = 4 };
+
+/// Several weights against one packed A: part p (its own W, N, C) owns blocks first[p] ..< first[p + 1] of one job.
+typedef struct {
+    gk_wrows_ctx part[GK_GROUP_MAX];
+    long first[GK_GROUP_MAX + 1];
+} gk_wrows_group;
+
+static void wrows_group_task(void *vctx, long begin, long end) {
+    const gk_wrows_group *g = vctx;
+    float acc[GK_WR_MAX_TILES][GK_WR_ROWS * GK_WR_COLS];
+    int p = 0;
+    for (long block = begin; block < end; block++) {
+        while (block >= g->first[p + 1]) p++;
+        wrows_block(&g->part[p], block - g->first[p], acc);
+    }
+}
+
+/// C[p] = A·W[p]ᵀ (+ bias[p]) for `count` weights of B's type, each [N[p], K] (K in slots), on the weight-rows
+/// path of table t: A is packed once per chunk of rows, and every weight's row blocks go out as one job. Each result
+/// is what gemm_weight_rows gives for that weight alone (the same tiles, depth blocks and sums). Returns 0, having
+/// written nothing, when that path does not apply or A's panels cannot be allocated.
+static int linear_group(const gk_kernel_table *t, int count, long M, long K, gk_operand A, gk_operand B,
+                        const void *const *W, const long *N, const long *ldw, const float *const *bias,
+                        float *const *C, const long *ldc) {
+    if (!t || count < 1 || count > GK_GROUP_MAX || M <= GK_SMALL_M || K <= 0 || !takes_weight_rows(t, A, B, M))
+        return 0;
+    long columns = 0;
+    for (int p = 0; p < count; p++) {
+        if (N[p] <= 0) return 0;
+        columns += N[p];
+    }
+    long chunk = even_block(M, GK_WR_MAX_M, 16);
+    gk_wrows_group g;
+    g.part[0] = (gk_wrows_ctx){.M = chunk, .K = K};
+    long panels = wrows_layout(&g.part[0]);
+    float *apack = alloc_panels(panels);   // the largest chunk's panels, reused by every chunk
+    if (!apack) return 0;
+    for (int p = 0; p < count; p++)
+        if (bias[p])
+            for (long i = 0; i < M; i++) memcpy(C[p] + i * ldc[p], bias[p], sizeof(float) * (size_t)N[p]);
+    int parallel = gk_get_num_threads() > 1 && M * columns * K >= GK_PARALLEL_MIN_FMAS;
+    for (long done = 0; done < M; done += chunk) {
+        long rows = M - done < chunk ? M - done : chunk;
+        gk_operand part = A;
+        part.p = (const float *)A.p + done * A.ld;
+        g.first[0] = 0;
+        for (int p = 0; p < count; p++) {
+            gk_operand w = B;
+            w.p = W[p];
+            w.ld = ldw[p];
+            g.part[p] = (gk_wrows_ctx){.t = t, .A = part, .B = w, .M = rows, .N = N[p], .K = K, .alpha = 1.0f,
+                                       .beta = bias[p] ? 1.0f : 0.0f, .C = C[p] + done * ldc[p], .ldc = ldc[p],
+                                       .apack = apack};
+            wrows_layout(&g.part[p]);
+            g.first[p + 1] = g.first[p] + (N[p] + GK_WR_ROWS - 1) / GK_WR_ROWS;
+        }
+        run(g.part[0].tiles, 1, parallel, wrows_pack_task, &g.part[0]);
+        run(g.first[count], 1, parallel, wrows_group_task, &g);
+    }
+    free_panels(apack, panels);
+    return 1;
+}
+
+int gk_linear_group_f32w(int count, long M, long K, const float *A, long lda, const float *const *W, const long *N,
+                         const long *ldw, const float *const *bias, float *const *C, const long *ldc) {
+    gk_operand opA = {A, lda, 0, GK_SRC_F32, K}, opB = {NULL, 0, 1, GK_SRC_F32, K};
+    return linear_group(gk_table(), count, M, K, opA, opB, (const void *const *)W, N, ldw, bias, C, ldc);
+}
+
+int gk_linear_group_bf16w_bf16a(int count, long M, long K, const float *A, long lda, const uint16_t *const *W,
+                                const long *N, const long *ldw, const float *const *bias, float *const *C,
+                                const long *ldc) {
+    const gk_kernel_table *pairs = gk_bf16_pair_table();
+    // As gk_linear_bf16w_bf16a chooses its table: a pair table whose panels fit the pair buffers.
+    if (!pairs || pairs->nr * pairs->kc > GK_PAIR_SLOTS || pairs->mr * pairs->kc > GK_PAIR_SLOTS) return 0;
+    gk_operand opA = {A, lda, 0, GK_SRC_F32_ROUNDED_PAIRS, K}, opB = {NULL, 0, 1, GK_SRC_BF16_PAIRS, K};
+    return linear_group(pairs, count, M, (K + 1) / 2, opA, opB, (const void *const *)W, N, ldw, bias, C, ldc);
 }

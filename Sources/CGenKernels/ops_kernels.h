@@ -183,6 +183,10 @@ static inline vf v_binary(gk_binary_op op, vf a, vf b) {
     case GK_BINARY_SUB: return a - b;
     case GK_BINARY_MUL: return a * b;
     case GK_BINARY_DIV: return a / b;
+    case GK_BINARY_SILU_MUL: {
+        vf silu = a * v_sigmoid(a);   // rounded here, as silu's own output is
+        return silu * b;
+    }
     }
     return a;
 }
@@ -215,6 +219,7 @@ static void binary(gk_binary_op op, const float *a, long a_step, const float *b,
     BINARY_CASE(GK_BINARY_SUB)
     BINARY_CASE(GK_BINARY_MUL)
     BINARY_CASE(GK_BINARY_DIV)
+    BINARY_CASE(GK_BINARY_SILU_MUL)
     }
 }
 

@@ -57,4 +57,18 @@ import Testing
         let col = Tensor(shape: [3, 1], values: [Float]([100, 200, 300]))
         #expect((x.transposed() + col).scalars(as: Float.self) == [101, 104, 202, 205, 303, 306])
     }
+
+    /// The fused SwiGLU gate is bit for bit `silu(x) * y` (silu itself is checked against torch above), for a vector
+    /// body with a tail, a broadcast operand and strided views.
+    static func checkSiluTimes() {
+        let x = Tensor(shape: [3, 37], values: (0..<111).map { Float(($0 * 7919) % 211) / 17 - 6 })
+        let y = Tensor(shape: [3, 37], values: (0..<111).map { Float(($0 * 104_729) % 97) / 11 - 4 })
+        let row = Tensor(shape: [37], values: (0..<37).map { Float($0) / 9 - 2 })
+        #expect(silu(x, times: y).scalars(as: Float.self) == (silu(x) * y).scalars(as: Float.self))
+        #expect(silu(x, times: row).scalars(as: Float.self) == (silu(x) * row).scalars(as: Float.self))
+        let t = x.transposed(), u = y.transposed()
+        #expect(silu(t, times: u).scalars(as: Float.self) == (silu(t) * u).scalars(as: Float.self))
+    }
+
+    @Test func siluTimesEqualsSiluThenProduct() { Self.checkSiluTimes() }
 }

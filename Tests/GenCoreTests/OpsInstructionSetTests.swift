@@ -8,6 +8,7 @@ extension KernelsTests {
     @Suite struct OpsInstructionSetTests {
         static let checks: [(String, @Sendable () throws -> Void)] = [
             ("matmul", OpsMatmulTests.checkMatmul), ("linear", OpsMatmulTests.checkLinear),
+            ("grouped linear", OpsMatmulTests.checkGroupedLinear), ("silu times", OpsElementwiseTests.checkSiluTimes),
             ("binary", OpsElementwiseTests.checkBinary), ("unary", OpsElementwiseTests.checkUnary),
             ("softmax", OpsNormalizationTests.checkSoftmax), ("norms", OpsNormalizationTests.checkNorms),
             ("convolution", OpsConvolutionTests.checkConvolutions), ("embedding", OpsIndexingTests.checkEmbedding),

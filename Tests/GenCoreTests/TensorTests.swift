@@ -28,4 +28,27 @@ import Testing
         #expect(a.converted(to: .float16).converted(to: .float32).scalars(as: Float.self)[0...2] == [1, -2.5, 65504])
         #expect(a.converted(to: .bfloat16).floats[0...1] == [1, -2.5])
     }
+
+    /// A large block a tensor frees comes back to the next allocation of its size (the kernels' block cache), a
+    /// zero-initialised tensor that reuses one is still all zeros, and releasing the cache gives the block back.
+    /// Tests run in parallel and may evict the block in between, so each check gets three tries.
+    @Test func largeStorageIsReusedZeroedAndReleased() {
+        let count = 262_147   // a size (1 MB and 12 bytes) no other test allocates
+        var reused = false, released = false
+        for _ in 0..<3 where !(reused && released) {
+            var address: UnsafeMutableRawPointer?
+            do {
+                let ones = Tensor(shape: [count], values: [Float](repeating: 1, count: count))
+                address = ones.storage.baseAddress
+            }
+            do {
+                let zeros = Tensor(zeros: [count])
+                #expect(zeros.scalars(as: Float.self).allSatisfy { $0 == 0 })
+                reused = reused || zeros.storage.baseAddress == address
+            }
+            released = released || TensorStorage.releaseCachedMemory() >= count * 4
+        }
+        #expect(reused)
+        #expect(released)
+    }
 }

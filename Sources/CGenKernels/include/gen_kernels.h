@@ -7,4 +7,5 @@
 #include "gk_gemm.h"
 #include "gk_convert.h"
 #include "gk_ops.h"
+#include "gk_memory.h"
 #endif

@@ -31,6 +31,20 @@ void gk_linear_bf16w_bf16a(long M, long N, long K, const float *A, long lda,
 void gk_linear_f32w(long M, long N, long K, const float *A, long lda,
                     const float *W, long ldw, const float *bias, float *C, long ldc);
 
+/// Several linear layers that read the same input (a transformer block's query, key and value projections, or its
+/// gate and up projections): C[p][M, N[p]] = A[M,K] · W[p]ᵀ (+ bias[p] when non-NULL) for p < count (at most 4),
+/// each exactly what gk_linear_f32w / gk_linear_bf16w_bf16a gives for that weight alone. On the weight-rows path
+/// (AVX-512 tables, more than a decode step's rows) A is packed once for all of them and every weight's rows go out
+/// to the pool as one job: one pack and one wait for the slowest thread instead of one per weight. Returns 1 when
+/// done, or 0 having written nothing when that path does not apply or memory runs out: then call the single-weight
+/// function for each weight.
+int gk_linear_group_f32w(int count, long M, long K, const float *A, long lda, const float *const *W, const long *N,
+                         const long *ldw, const float *const *bias, float *const *C, const long *ldc);
+/// As gk_linear_group_f32w with bfloat16 weights computed as gk_linear_bf16w_bf16a computes them.
+int gk_linear_group_bf16w_bf16a(int count, long M, long K, const float *A, long lda, const uint16_t *const *W,
+                                const long *N, const long *ldw, const float *const *bias, float *const *C,
+                                const long *ldc);
+
 /// 2-D convolution of one image as an implicit GEMM: C[M, out_h·out_w] = W[M, channels·kh·kw] · patches(x), where
 /// x is [channels, h, w] and patches(x) its im2col matrix (zero padding), gathered straight into the GEMM's packed
 /// panels rather than unfolded in memory. C is overwritten. Multithreaded on the pool.

@@ -31,6 +31,7 @@ typedef enum {
     GK_BINARY_SUB = 1,
     GK_BINARY_MUL = 2,
     GK_BINARY_DIV = 3,
+    GK_BINARY_SILU_MUL = 4,   ///< silu(a) · b, rounded as silu then the product (a SwiGLU gate in one pass)
 } gk_binary_op;
 
 /// Maximum rank gk_binary_f32 accepts (callers merge adjacent axes first).

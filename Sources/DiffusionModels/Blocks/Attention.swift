@@ -55,8 +55,10 @@ struct Attention: Sendable {
         } else if groupNorm != nil {
             h = h.transposed(1, 2)
         }
-        let context = encoderHiddenStates ?? h
-        let q = splitHeads(toQ(h)), k = splitHeads(toK(context)), v = splitHeads(toV(context))
+        // Projections that read the same input run as one grouped product (see GenCore's `linear(_:layers:)`).
+        let qkv = encoderHiddenStates.map { [toQ(h)] + linear($0, layers: [toK, toV]) }
+            ?? linear(h, layers: [toQ, toK, toV])
+        let q = splitHeads(qkv[0]), k = splitHeads(qkv[1]), v = splitHeads(qkv[2])
         let attended = scaledDotProductAttention(query: q, key: k, value: v)
         var out = toOut(attended.permuted([0, 2, 1, 3]).reshaped([batch, -1, heads * headDim]))
         if spatial { out = out.transposed(1, 2).reshaped(x.shape) }

@@ -20,7 +20,8 @@ public struct EncoderSelfAttention: Sendable {
 
     /// x: [batch, tokens, hidden] → [batch, tokens, hidden].
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        let q = splitHeads(query(x)), k = splitHeads(key(x)), v = splitHeads(value(x))
+        let qkv = linear(x, layers: [query, key, value]).map(splitHeads)
+        let q = qkv[0], k = qkv[1], v = qkv[2]
         let attended = scaledDotProductAttention(query: q, key: k, value: v, isCausal: isCausal)
         return output(mergeHeads(attended))
     }

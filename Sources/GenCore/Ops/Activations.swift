@@ -20,5 +20,9 @@ public func quickGELU(_ x: Tensor) -> Tensor { applyUnary(GK_UNARY_QUICK_GELU, x
 /// x · sigmoid(x), also known as swish.
 public func silu(_ x: Tensor) -> Tensor { applyUnary(GK_UNARY_SILU, x) }
 
+/// silu(x) · y element-wise (with broadcasting), in one pass: the gate of a SwiGLU MLP (Llama's
+/// `silu(gate_proj(x)) * up_proj(x)`). Bit for bit `silu(x) * y`, without the intermediate tensor.
+public func silu(_ x: Tensor, times y: Tensor) -> Tensor { applyBinary(GK_BINARY_SILU_MUL, x, y) }
+
 /// max(x, 0) element-wise.
 public func relu(_ x: Tensor) -> Tensor { applyUnary(GK_UNARY_RELU, x) }

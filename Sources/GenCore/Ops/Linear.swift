@@ -38,3 +38,48 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor {
     }
     return out
 }
+
+/// Several linear layers applied to one input, as a transformer block applies its query, key and value projections
+/// or its gate and up projections: for each layer, exactly what ``linear(_:weight:bias:)`` gives. Where the
+/// weight-rows GEMM path takes the layers (float32 weights, or bfloat16 weights under ``MatmulPrecision/bfloat16``,
+/// on AVX-512, for more rows than a decode step's), x is packed once for all of them and their rows go out to the
+/// thread pool as one job: one pack of x and one wait for the slowest thread instead of one per layer.
+public func linear(_ x: Tensor, layers: [Linear]) -> [Tensor] {
+    guard layers.count > 1 else { return layers.map { linear(x, weight: $0.weight, bias: $0.bias) } }
+    // A strided view (attention over a feature map's pixels) is copied once here rather than once per layer.
+    let input = x.rank == 2 && x.strides.last == 1 ? x : x.contiguous()
+    return groupedLinear(input, layers) ?? layers.map { linear(input, weight: $0.weight, bias: $0.bias) }
+}
+
+/// The grouped kernel's results, or nil when it does not take these layers (the caller then runs them one by one,
+/// which also reports any mismatch between x and a layer).
+private func groupedLinear(_ x: Tensor, _ layers: [Linear]) -> [Tensor]? {
+    guard layers.count <= 4, x.dtype == .float32, x.rank >= 1, x.shape[x.rank - 1] > 0 else { return nil }
+    let inFeatures = x.shape[x.rank - 1], rows = x.count / inFeatures
+    guard rows > 4 else { return nil }   // a decode step: the matrix-vector path, one weight at a time
+    let dtype = layers[0].weight.dtype
+    let pairs = dtype == .bfloat16 && MatmulPrecision.current == .bfloat16
+    guard dtype == .float32 || pairs else { return nil }
+    for layer in layers {
+        let w = layer.weight
+        guard w.dtype == dtype, w.rank == 2, w.shape[0] > 0, w.shape[1] == inFeatures, w.strides[1] == 1,
+              w.strides[0] >= inFeatures, layer.bias.map({ $0.count == w.shape[0] }) ?? true else { return nil }
+    }
+    let input = x.rank == 2 && x.strides[1] == 1 && x.strides[0] >= inFeatures ? x : x.contiguous()
+    let lda = input.rank == 2 ? input.strides[0] : inFeatures
+    let biases = layers.map { $0.bias?.contiguousFloat32 }
+    let outputs = layers.map { Tensor(uninitialized: Array(x.shape.dropLast()) + [$0.weight.shape[0]]) }
+    let count = Int32(layers.count)
+    let n = layers.map { $0.weight.shape[0] }, ldw = layers.map { $0.weight.strides[0] }, ldc = n
+    let done = withExtendedLifetime((input, layers, biases, outputs)) { () -> Int32 in
+        let b: [UnsafePointer<Float>?] = biases.map { $0?.floatBase }
+        let c: [UnsafeMutablePointer<Float>?] = outputs.map { $0.mutableFloatBase }
+        if pairs {
+            let w: [UnsafePointer<UInt16>?] = layers.map { $0.weight.rawPointer.assumingMemoryBound(to: UInt16.self) }
+            return gk_linear_group_bf16w_bf16a(count, rows, inFeatures, input.floatBase, lda, w, n, ldw, b, c, ldc)
+        }
+        let w: [UnsafePointer<Float>?] = layers.map { $0.weight.floatBase }
+        return gk_linear_group_f32w(count, rows, inFeatures, input.floatBase, lda, w, n, ldw, b, c, ldc)
+    }
+    return done == 1 ? outputs : nil
+}

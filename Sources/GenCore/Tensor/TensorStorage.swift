@@ -1,3 +1,4 @@
+import CGenKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -16,15 +17,12 @@ public final class TensorStorage: @unchecked Sendable {
     private let owner: AnyObject?
     private let ownsMemory: Bool
 
-    /// Allocates `byteCount` zeroed bytes, 64-byte aligned.
+    /// Allocates `byteCount` zeroed bytes, 64-byte aligned. Large blocks come from the kernels' block cache, which
+    /// hands a block freed earlier back to the next allocation of its size (see ``releaseCachedMemory()``).
     public init(byteCount: Int, zeroed: Bool = true) {
         let size = max(byteCount, 1)
-        var raw: UnsafeMutableRawPointer?
-        if posix_memalign(&raw, 64, size) != 0 || raw == nil {
-            // Allocation failure of a computed size is not recoverable input; mirror Swift's own behaviour.
-            raw = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
-        }
-        baseAddress = raw.unsafelyUnwrapped
+        // Allocation failure of a computed size is not recoverable input; mirror Swift's own behaviour.
+        baseAddress = gk_block_alloc(size) ?? UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
         if zeroed { memset(baseAddress, 0, size) }
         self.byteCount = byteCount
         isReadOnly = false
@@ -42,6 +40,13 @@ public final class TensorStorage: @unchecked Sendable {
     }
 
     deinit {
-        if ownsMemory { free(baseAddress) }
+        if ownsMemory { gk_block_free(baseAddress, max(byteCount, 1)) }
+    }
+
+    /// Gives the blocks that freed tensors left for reuse (blocks of 64 KB and more, at most 256 MB in all) back to
+    /// the system, for instance after a model is done; returns how many bytes that released.
+    @discardableResult
+    public static func releaseCachedMemory() -> Int {
+        Int(gk_block_cache_release())
     }
 }

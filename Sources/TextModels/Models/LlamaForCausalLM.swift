@@ -9,14 +9,9 @@ struct LlamaDecoder: Sendable {
 
     struct Layer {
         let inputNorm: Tensor
-        let queryWeight: Tensor, queryBias: Tensor?
-        let keyWeight: Tensor, keyBias: Tensor?
-        let valueWeight: Tensor, valueBias: Tensor?
-        let outputWeight: Tensor, outputBias: Tensor?
+        let query: Linear, key: Linear, value: Linear, output: Linear
         let postAttentionNorm: Tensor
-        let gateWeight: Tensor, gateBias: Tensor?
-        let upWeight: Tensor, upBias: Tensor?
-        let downWeight: Tensor, downBias: Tensor?
+        let gate: Linear, up: Linear, down: Linear
     }
 
     let tokenEmbedding: Tensor
@@ -36,23 +31,20 @@ struct LlamaDecoder: Sendable {
         tokenEmbedding = try checkpoint.weight("embed_tokens.weight", shape: [a.vocabularySize, h])
         layers = try (0..<a.layerCount).map { i in
             let attn = "layers.\(i).self_attn.", mlp = "layers.\(i).mlp."
+            func projection(_ name: String, rows: Int, columns: Int, bias: Bool) throws -> Linear {
+                Linear(weight: try checkpoint.weight(name + ".weight", shape: [rows, columns]),
+                       bias: try checkpoint.optionalFloat32(name + ".bias", shape: [rows], present: bias))
+            }
             return Layer(
                 inputNorm: try checkpoint.float32("layers.\(i).input_layernorm.weight", shape: [h]),
-                queryWeight: try checkpoint.weight(attn + "q_proj.weight", shape: [qWidth, h]),
-                queryBias: try checkpoint.optionalFloat32(attn + "q_proj.bias", shape: [qWidth], present: a.qkvBias),
-                keyWeight: try checkpoint.weight(attn + "k_proj.weight", shape: [kvWidth, h]),
-                keyBias: try checkpoint.optionalFloat32(attn + "k_proj.bias", shape: [kvWidth], present: a.qkvBias),
-                valueWeight: try checkpoint.weight(attn + "v_proj.weight", shape: [kvWidth, h]),
-                valueBias: try checkpoint.optionalFloat32(attn + "v_proj.bias", shape: [kvWidth], present: a.qkvBias),
-                outputWeight: try checkpoint.weight(attn + "o_proj.weight", shape: [h, qWidth]),
-                outputBias: try checkpoint.optionalFloat32(attn + "o_proj.bias", shape: [h], present: a.outputBias),
+                query: try projection(attn + "q_proj", rows: qWidth, columns: h, bias: a.qkvBias),
+                key: try projection(attn + "k_proj", rows: kvWidth, columns: h, bias: a.qkvBias),
+                value: try projection(attn + "v_proj", rows: kvWidth, columns: h, bias: a.qkvBias),
+                output: try projection(attn + "o_proj", rows: h, columns: qWidth, bias: a.outputBias),
                 postAttentionNorm: try checkpoint.float32("layers.\(i).post_attention_layernorm.weight", shape: [h]),
-                gateWeight: try checkpoint.weight(mlp + "gate_proj.weight", shape: [m, h]),
-                gateBias: try checkpoint.optionalFloat32(mlp + "gate_proj.bias", shape: [m], present: a.mlpBias),
-                upWeight: try checkpoint.weight(mlp + "up_proj.weight", shape: [m, h]),
-                upBias: try checkpoint.optionalFloat32(mlp + "up_proj.bias", shape: [m], present: a.mlpBias),
-                downWeight: try checkpoint.weight(mlp + "down_proj.weight", shape: [h, m]),
-                downBias: try checkpoint.optionalFloat32(mlp + "down_proj.bias", shape: [h], present: a.mlpBias))
+                gate: try projection(mlp + "gate_proj", rows: m, columns: h, bias: a.mlpBias),
+                up: try projection(mlp + "up_proj", rows: m, columns: h, bias: a.mlpBias),
+                down: try projection(mlp + "down_proj", rows: h, columns: m, bias: a.mlpBias))
         }
         finalNorm = try checkpoint.float32("norm.weight", shape: [h])
         head = try checkpoint.languageModelHead(tied: a.tieWordEmbeddings, embedding: tokenEmbedding)
@@ -72,18 +64,15 @@ struct LlamaDecoder: Sendable {
         let rotary = CachedSelfAttention.Rotary(cos: angles.cos, sin: angles.sin)
         var hidden = embeddings.converted(to: .float32)
         for (index, layer) in layers.enumerated() {
-            let normed = rmsNorm(hidden, weight: layer.inputNorm, eps: eps)
-            let attended = attention(
-                query: linear(normed, weight: layer.queryWeight, bias: layer.queryBias),
-                key: linear(normed, weight: layer.keyWeight, bias: layer.keyBias),
-                value: linear(normed, weight: layer.valueWeight, bias: layer.valueBias),
-                rotary: rotary, layer: index, cache: &cache)
-            hidden = hidden + linear(attended, weight: layer.outputWeight, bias: layer.outputBias)
+            // q, k and v (and below gate and up) read the same input: one grouped product each.
+            let qkv = linear(rmsNorm(hidden, weight: layer.inputNorm, eps: eps),
+                             layers: [layer.query, layer.key, layer.value])
+            let attended = attention(query: qkv[0], key: qkv[1], value: qkv[2], rotary: rotary, layer: index,
+                                     cache: &cache)
+            hidden = hidden + layer.output(attended)
 
-            let mlpInput = rmsNorm(hidden, weight: layer.postAttentionNorm, eps: eps)
-            let gate = silu(linear(mlpInput, weight: layer.gateWeight, bias: layer.gateBias))
-            let up = linear(mlpInput, weight: layer.upWeight, bias: layer.upBias)
-            hidden = hidden + linear(gate * up, weight: layer.downWeight, bias: layer.downBias)
+            let gateUp = linear(rmsNorm(hidden, weight: layer.postAttentionNorm, eps: eps), layers: [layer.gate, layer.up])
+            hidden = hidden + layer.down(silu(gateUp[0], times: gateUp[1]))
         }
         cache.advance(by: newPositions)
         if selection == .last { hidden = hidden.sliced(axis: 0, (newPositions - 1)..<newPositions) }
