@@ -301,7 +301,10 @@ void gk_attention_f32(long B, long Hq, long Hkv, long Tq, long Tk, long D, long 
         gk_flash_attention_f32(ops(), B, Hq, Hkv, Tq, Tk, D, Dv, q, q_strides, k, k_strides, v, v_strides, scale,
                                out) == 0)
         return;
-    long rows = query_block(Tk);
+    // Causal: blocks of 32 rows, each multiplying only the keys up to its own last row, so little of the masked
+    // triangle is computed (Zen 4, 2 threads, 32 heads of 64 over 22 layers: 128 tokens 21.7 → 15.6 ms, 600 tokens
+    // 332 → 265 ms, 1024 tokens 877 → 754 ms; 64-row blocks were in between, 16-row ones slower at 128 tokens).
+    long rows = causal && query_block(Tk) > 32 ? 32 : query_block(Tk);
     attention_ctx c = {B, Hq, Hkv, Tq, Tk, D, Dv, rows, (Tq + rows - 1) / rows,
                        q, k, v, mask, q_strides, k_strides, v_strides, mask_strides, causal, scale, out, ops()};
     gk_parallel_for(B * Hq * c.blocks, 1, attention_range, &c);

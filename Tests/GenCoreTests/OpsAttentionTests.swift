@@ -20,7 +20,7 @@ import Testing
 
     @Test func attentionMatchesTorch() throws { try Self.checkAttention() }
 
-    /// More query rows than one work item takes (600 > 256, so three blocks, the last one partial), causal with
+    /// More query rows than one work item takes (causal blocks are 32 rows: nineteen, the last one partial), causal with
     /// more keys than queries (bottom-right alignment across block edges), two heads sharing one key/value head,
     /// against a direct double-precision softmax. Tolerance 2e-6 · max.
     @Test func causalAttentionAcrossQueryBlocksMatchesDirectSoftmax() {
