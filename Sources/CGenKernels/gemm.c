@@ -786,6 +786,12 @@ void gk_linear_bf16w(long M, long N, long K, const float *A, long lda, const uin
     linear(M, N, K, A, lda, W, ldw, GK_SRC_BF16, bias, C, ldc);
 }
 
+/// The bf16 pair table (AVX512_BF16) when its panels fit the packers' pair buffers, else NULL.
+static const gk_kernel_table *pair_table(void) {
+    const gk_kernel_table *pairs = gk_bf16_pair_table();
+    return pairs && pairs->nr * pairs->kc <= GK_PAIR_SLOTS && pairs->mr * pairs->kc <= GK_PAIR_SLOTS ? pairs : NULL;
+}
+
 /// Rows of A rounded to bf16 values and kept as float32 ([m, k], row stride k), for the paths that multiply in
 /// float32; NULL when out of memory.
 static float *rounded_rows(const gk_kernel_table *t, const float *a, long lda, long m, long k) {
@@ -805,8 +811,7 @@ void gk_linear_bf16w_bf16a(long M, long N, long K, const float *A, long lda, con
                            const float *bias, float *C, long ldc) {
     if (M <= 0 || N <= 0) return;
     if (K <= 0) { linear(M, N, K, A, lda, W, ldw, GK_SRC_BF16, bias, C, ldc); return; }
-    const gk_kernel_table *pairs = gk_bf16_pair_table();
-    if (pairs && (pairs->nr * pairs->kc > GK_PAIR_SLOTS || pairs->mr * pairs->kc > GK_PAIR_SLOTS)) pairs = NULL;
+    const gk_kernel_table *pairs = pair_table();
     gk_operand opA = {A, lda, 0, GK_SRC_F32_ROUNDED_PAIRS, K};
     gk_operand opB = {W, ldw, 1, GK_SRC_BF16_PAIRS, K};
     float beta = 0.0f;
@@ -920,9 +925,8 @@ int gk_linear_group_f32w(int count, long M, long K, const float *A, long lda, co
 int gk_linear_group_bf16w_bf16a(int count, long M, long K, const float *A, long lda, const uint16_t *const *W,
                                 const long *N, const long *ldw, const float *const *bias, float *const *C,
                                 const long *ldc) {
-    const gk_kernel_table *pairs = gk_bf16_pair_table();
-    // As gk_linear_bf16w_bf16a chooses its table: a pair table whose panels fit the pair buffers.
-    if (!pairs || pairs->nr * pairs->kc > GK_PAIR_SLOTS || pairs->mr * pairs->kc > GK_PAIR_SLOTS) return 0;
+    const gk_kernel_table *pairs = pair_table();
+    if (!pairs) return 0;
     gk_operand opA = {A, lda, 0, GK_SRC_F32_ROUNDED_PAIRS, K}, opB = {NULL, 0, 1, GK_SRC_BF16_PAIRS, K};
     return linear_group(pairs, count, M, (K + 1) / 2, opA, opB, (const void *const *)W, N, ldw, bias, C, ldc);
 }

@@ -17,9 +17,8 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor {
         let b = bias?.contiguousFloat32 ?? Tensor(zeros: [outFeatures])
         return Tensor(zeros: out.shape) + b
     }
-    // Rows of x and of the weight may be strided as long as each row is itself contiguous.
-    let input = x.rank == 2 && x.strides[1] == 1 && x.strides[0] >= inFeatures ? x : x.contiguous()
-    let lda = input.rank == 2 ? input.strides[0] : inFeatures
+    // Rows of the weight may be strided as long as each row is itself contiguous (x's: see rowAddressable).
+    let (input, lda) = rowAddressable(x)
     let w = weight.strides[1] == 1 && weight.strides[0] >= inFeatures ? weight : weight.contiguous()
     let ldw = outFeatures == 1 ? inFeatures : w.strides[0]
     let b = bias?.contiguousFloat32
@@ -47,8 +46,16 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor {
 public func linear(_ x: Tensor, layers: [Linear]) -> [Tensor] {
     guard layers.count > 1 else { return layers.map { linear(x, weight: $0.weight, bias: $0.bias) } }
     // A strided view (attention over a feature map's pixels) is copied once here rather than once per layer.
-    let input = x.rank == 2 && x.strides.last == 1 ? x : x.contiguous()
+    let input = x.rank >= 1 ? rowAddressable(x).input : x
     return groupedLinear(input, layers) ?? layers.map { linear(input, weight: $0.weight, bias: $0.bias) }
+}
+
+/// x itself when it is a matrix whose rows are each contiguous and do not overlap, else a contiguous copy; and the
+/// distance between its rows (x has rank ≥ 1).
+private func rowAddressable(_ x: Tensor) -> (input: Tensor, lda: Int) {
+    let inFeatures = x.shape[x.rank - 1]
+    let input = x.rank == 2 && x.strides[1] == 1 && x.strides[0] >= inFeatures ? x : x.contiguous()
+    return (input, input.rank == 2 ? input.strides[0] : inFeatures)
 }
 
 /// The grouped kernel's results, or nil when it does not take these layers (the caller then runs them one by one,
@@ -65,8 +72,7 @@ private func groupedLinear(_ x: Tensor, _ layers: [Linear]) -> [Tensor]? {
         guard w.dtype == dtype, w.rank == 2, w.shape[0] > 0, w.shape[1] == inFeatures, w.strides[1] == 1,
               w.strides[0] >= inFeatures, layer.bias.map({ $0.count == w.shape[0] }) ?? true else { return nil }
     }
-    let input = x.rank == 2 && x.strides[1] == 1 && x.strides[0] >= inFeatures ? x : x.contiguous()
-    let lda = input.rank == 2 ? input.strides[0] : inFeatures
+    let (input, lda) = rowAddressable(x)
     let biases = layers.map { $0.bias?.contiguousFloat32 }
     let outputs = layers.map { Tensor(uninitialized: Array(x.shape.dropLast()) + [$0.weight.shape[0]]) }
     let count = Int32(layers.count)
