@@ -63,7 +63,7 @@ struct Generate: AsyncParsableCommand {
     @Flag(help: "Print one JSON object (token ids, text, finish reason, timings) instead of streaming text.")
     var json = false
 
-    @Flag(help: "With --json: run the prompt through the model once, untimed, before the timed generation (as llama-bench's warm-up run does), so the timings are of a warm process.")
+    @Flag(help: "Run the prompt through the model once before generating (as llama-bench's warm-up run does), so that --json's timings are those of a warm process.")
     var warmup = false
 
     @Option(help: "Precision of products with bfloat16 weights: float32 (exact, as transformers computes in float32) or bfloat16 (inputs rounded to bf16, as PyTorch computes a bf16 model; about twice as fast on CPUs with AVX512_BF16).")
@@ -101,12 +101,12 @@ struct Generate: AsyncParsableCommand {
         let loadSeconds = Date().timeIntervalSince(loadStart)
 
         let decode: @Sendable ([Int]) -> String = { ids in (try? tokenizer.decode(ids, skipSpecialTokens: true)) ?? "" }
+        if warmup {
+            var cache = try languageModel.makeCache(capacity: promptIDs.count)
+            _ = try languageModel.forward(tokens: promptIDs, cache: &cache, logits: .last)
+        }
         if json {
             let eos = Set(parameters.eosTokenIDs.isEmpty ? languageModel.eosTokenIDs : parameters.eosTokenIDs)
-            if warmup {
-                var cache = try languageModel.makeCache(capacity: promptIDs.count)
-                _ = try languageModel.forward(tokens: promptIDs, cache: &cache, logits: .last)
-            }
             var tokenTimes: [Date] = []
             let start = Date()
             let output = try languageModel.generate(prompt: promptIDs, parameters: parameters, decode: decode) { _ in
