@@ -163,37 +163,70 @@ def vqa_prompt(processor, question):
     return processor.apply_chat_template(messages, add_generation_prompt=True)
 
 
-def vqa_batch(model, processor, tok, pv, conversations, features=None):
+def vqa_batch(model, processor, tok, pv, conversations, features=None, independent=False):
     """One conversation per image: a list of (question, answer) turns, the image in the first. Every answer is
     supervised, so a step teaches several answers per image (the first turn is what inference sees). With
     `features` (a frozen tower's outputs for these images, computed once) the tower is skipped: the projected
-    features go into the image tokens' embeddings, as LlavaModel does with pixel values."""
+    features go into the image tokens' embeddings, as LlavaModel does with pixel values.
+
+    `independent` (needs the image first) makes every turn a single-question conversation of its own that shares
+    the image's tokens with the others: "USER: <image>" once, then each turn's " Q ASSISTANT: A<eos>" attending to
+    that prefix and to itself only, at the positions it would have right after the image. So each turn is exactly
+    what inference sees, nothing can be copied from another turn's answer, and the image tokens are computed once for
+    all of them."""
     image_id = tok.convert_tokens_to_ids(IMAGE)
     n_image = (64 // processor.patch_size) ** 2  # one feature per patch
-    seqs, labels = [], []
+    seqs, labels, positions, blocks = [], [], [], []
     for turns in conversations:
-        seq, lab = [], []
+        seq, lab, pos, blk = [], [], [], []
         for k, (q, a) in enumerate(turns):
+            ans = tok(" " + a)["input_ids"] + [tok.eos_token_id]
+            if independent:
+                # "<image>" is a special token, so the prompt's ids split cleanly after the last image token.
+                p = tok(vqa_prompt(processor, q).replace(IMAGE, IMAGE * n_image))["input_ids"]
+                cut = max(i for i, t in enumerate(p) if t == image_id) + 1
+                if k == 0:
+                    seq, lab, pos, blk = p[:cut], [-100] * cut, list(range(cut)), [0] * cut
+                assert seq[:cut] == p[:cut], "--independent-turns needs --image-first"
+                body = p[cut:] + ans
+                seq += body
+                lab += [-100] * (len(p) - cut) + ans
+                pos += list(range(cut, cut + len(body)))
+                blk += [k + 1] * len(body)
+                continue
             # What the template renders: "USER: Q <image> ASSISTANT: A<eos>USER: Q2 ASSISTANT: A2<eos>…" (or the
             # image before Q)
             prompt = vqa_prompt(processor, q).replace(IMAGE, IMAGE * n_image) if k == 0 else f"USER: {q} ASSISTANT:"
             p = tok(prompt)["input_ids"]
-            ans = tok(" " + a)["input_ids"] + [tok.eos_token_id]
             seq += p + ans
             lab += [-100] * len(p) + ans
         assert len(seq) <= model.config.text_config.max_position_embeddings, "fewer --turns"
         seqs.append(seq)
         labels.append(lab)
+        positions.append(pos)
+        blocks.append(blk)
     ids = pad_batch(seqs, tok.pad_token_id)
     lab = pad_batch(labels, -100)
     mask = (torch.arange(ids.shape[1])[None, :] < torch.tensor([len(s) for s in seqs])[:, None]).long()
+    extra = {}
+    if independent:
+        # Block attention: causal, and a turn sees the image prefix (block 0) and its own block; padding (block -1)
+        # sees itself only, so that no row of the mask is empty.
+        block = pad_batch(blocks, -1)
+        same = (block[:, :, None] == block[:, None, :]) | (block[:, None, :] == 0)
+        causal = torch.ones(ids.shape[1], ids.shape[1], dtype=torch.bool).tril()
+        pad_self = torch.eye(ids.shape[1], dtype=torch.bool) & (block[:, :, None] == -1)
+        extra["attention_mask"] = ((same & (block[:, :, None] >= 0) & causal) | pad_self)[:, None]
+        extra["position_ids"] = pad_batch(positions, 0)
+    else:
+        extra["attention_mask"] = mask
     assert int((ids == image_id).sum()) == n_image * len(seqs)
     if features is None:
-        return model(input_ids=ids, pixel_values=pv, attention_mask=mask, labels=lab).loss
+        return model(input_ids=ids, pixel_values=pv, labels=lab, **extra).loss
     embeds = model.get_input_embeddings()(ids)
     image = model.model.multi_modal_projector(features)
     embeds = embeds.masked_scatter((ids == image_id)[..., None], image.reshape(-1, image.shape[-1]).to(embeds.dtype))
-    return model(inputs_embeds=embeds, attention_mask=mask, labels=lab).loss
+    return model(inputs_embeds=embeds, labels=lab, **extra).loss
 
 
 def tower_features(llava, pixel_values, chunk=500):
@@ -259,6 +292,9 @@ def main():
     ap.add_argument("--vision-from", help="vqa: start the image tower from this trained captioner's encoder")
     ap.add_argument("--turns", type=int, default=1,
                     help="vqa: question-answer turns per training conversation (only the first sees the image after it)")
+    ap.add_argument("--independent-turns", action="store_true",
+                    help="vqa with --image-first: every turn is a single-question conversation of its own that shares "
+                         "the image's tokens (a block attention mask), so no turn can copy another's answer")
     ap.add_argument("--vision-lr-scale", type=float, default=0.1,
                     help="vqa with --vision-from: the started tower learns at this fraction of --lr")
     ap.add_argument("--image-first", action="store_true",
@@ -319,7 +355,7 @@ def main():
             pool = [qas[i] + [(CAPTION_QUESTION, caps[i])] for i in idx]
             conversations = [[p[j] for j in rng.permutation(len(p))[:args.turns]] for p in pool]
             loss = vqa_batch(model, processor, tok, all_pv[idx], conversations,
-                             None if features is None else features[idx])
+                             None if features is None else features[idx], args.independent_turns)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
