@@ -101,7 +101,7 @@ struct Generate: AsyncParsableCommand {
         let loadSeconds = Date().timeIntervalSince(loadStart)
 
         let decode: @Sendable ([Int]) -> String = { ids in (try? tokenizer.decode(ids, skipSpecialTokens: true)) ?? "" }
-        if warmup {
+        if warmup && !promptIDs.isEmpty {   // an empty prompt is refused below, by generation's own check
             var cache = try languageModel.makeCache(capacity: promptIDs.count)
             _ = try languageModel.forward(tokens: promptIDs, cache: &cache, logits: .last)
         }

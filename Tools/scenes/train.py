@@ -207,8 +207,6 @@ def vqa_batch(model, processor, tok, pv, conversations, features=None, independe
         blocks.append(blk)
     ids = pad_batch(seqs, tok.pad_token_id)
     lab = pad_batch(labels, -100)
-    mask = (torch.arange(ids.shape[1])[None, :] < torch.tensor([len(s) for s in seqs])[:, None]).long()
-    extra = {}
     if independent:
         # Block attention: causal, and a turn sees the image prefix (block 0) and its own block; padding (block -1)
         # sees itself only, so that no row of the mask is empty.
@@ -216,10 +214,11 @@ def vqa_batch(model, processor, tok, pv, conversations, features=None, independe
         same = (block[:, :, None] == block[:, None, :]) | (block[:, None, :] == 0)
         causal = torch.ones(ids.shape[1], ids.shape[1], dtype=torch.bool).tril()
         pad_self = torch.eye(ids.shape[1], dtype=torch.bool) & (block[:, :, None] == -1)
-        extra["attention_mask"] = ((same & (block[:, :, None] >= 0) & causal) | pad_self)[:, None]
-        extra["position_ids"] = pad_batch(positions, 0)
+        extra = {"attention_mask": ((same & (block[:, :, None] >= 0) & causal) | pad_self)[:, None],
+                 "position_ids": pad_batch(positions, 0)}
     else:
-        extra["attention_mask"] = mask
+        lengths = torch.tensor([len(s) for s in seqs])
+        extra = {"attention_mask": (torch.arange(ids.shape[1])[None, :] < lengths[:, None]).long()}
     assert int((ids == image_id).sum()) == n_image * len(seqs)
     if features is None:
         return model(input_ids=ids, pixel_values=pv, labels=lab, **extra).loss
@@ -309,6 +308,8 @@ def main():
                          "up by content however far back they are; with 1e4 the model never learnt where objects are")
     ap.add_argument("--checkpoint-every", type=int, default=500, help="save the model so far every N steps")
     args = ap.parse_args()
+    if args.independent_turns and not args.image_first:
+        ap.error("--independent-turns needs --image-first: the turns share the prompt up to the image")
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     # AdamW's second-moment estimates decay into denormals late in training, which x86 handles ~100x slower.

@@ -7,9 +7,8 @@
 # On an otherwise idle 2-core Zen 4 machine (2 torch threads, 2026-12-07): the captioner in 24 minutes (94.5 % of
 # held-out captions), the VQA model in 42 (its multi-turn run 31, then the independent-turns run 12; 91.2 % of
 # held-out answers). Both are the bundled ones (see Examples/DefaultModels/README.md). Deterministic given the seed
-# and thread count on one machine. To use the
-# results, copy OUT/captioner and OUT/vqa into Examples/DefaultModels and rerun
-# Tools/scenes/evaluate.py --write-test-fixture.
+# and thread count on one machine. To use the results, copy OUT/captioner and OUT/vqa into Examples/DefaultModels
+# and rerun Tools/scenes/evaluate.py --write-test-fixture.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=${1:-/tmp/genkit-default-models}
