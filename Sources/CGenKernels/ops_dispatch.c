@@ -207,6 +207,37 @@ void gk_im2col_f32(const float *x, long channels, long height, long width, long 
                  dil_h, dil_w, 0);
 }
 
+typedef struct {
+    const float *x;
+    long channels, height, width, kh, kw, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, out_w, ldr;
+    float *rows;
+} im2row_ctx;
+
+static void im2row_range(void *vctx, long begin, long end) {
+    const im2row_ctx *c = vctx;
+    for (long p = begin; p < end; p++) {
+        long oy = p / c->out_w, ox = p % c->out_w;
+        float *row = c->rows + p * c->ldr;
+        for (long ch = 0; ch < c->channels; ch++) {
+            const float *plane = c->x + ch * c->height * c->width;
+            for (long ky = 0; ky < c->kh; ky++) {
+                long iy = oy * c->stride_h - c->pad_h + ky * c->dil_h;
+                for (long kx = 0; kx < c->kw; kx++) {
+                    long ix = ox * c->stride_w - c->pad_w + kx * c->dil_w;
+                    *row++ = iy >= 0 && iy < c->height && ix >= 0 && ix < c->width ? plane[iy * c->width + ix] : 0.0f;
+                }
+            }
+        }
+    }
+}
+
+void gk_im2row_f32(const float *x, long channels, long height, long width, long kh, long kw,
+                   long stride_h, long stride_w, long pad_h, long pad_w, long dil_h, long dil_w,
+                   long out_h, long out_w, float *rows, long ldr) {
+    im2row_ctx c = {x, channels, height, width, kh, kw, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, out_w, ldr, rows};
+    gk_parallel_for(out_h * out_w, grain_for(channels * kh * kw), im2row_range, &c);
+}
+
 void gk_col2im_add_f32(const float *col, long channels, long in_h, long in_w, long kh, long kw,
                        long stride_h, long stride_w, long pad_h, long pad_w, long dil_h, long dil_w,
                        long out_h, long out_w, float *y) {

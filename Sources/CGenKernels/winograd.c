@@ -221,8 +221,10 @@ static void output_transform4(void *s, long begin, long end) { output_transform(
 /// The transform-domain buffers of one call, kept by the calling thread for its next call: freshly mapped pages
 /// cost a fault and a clear each, about a tenth of a 64×64 UNet convolution when the buffers came anew every call.
 /// The block is freed instead when it is larger than GK_WINOGRAD_KEEP_BYTES, and when the thread exits (a
-/// thread-specific key with a destructor: dispatch threads come and go).
-enum { GK_WINOGRAD_KEEP_BYTES = 128 << 20 };
+/// thread-specific key with a destructor: dispatch threads come and go). 512 MB: the SD 1.5 UNet's 16×16 up blocks
+/// take 150–260 MB of F(2×2) buffers each, and below that bound they were mapped afresh at every call (500k page
+/// faults a step).
+enum { GK_WINOGRAD_KEEP_BYTES = 512 << 20 };
 typedef struct {
     float *block;
     long floats;

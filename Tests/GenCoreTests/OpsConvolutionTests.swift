@@ -64,6 +64,31 @@ import Testing
         #expect(worst <= 1e-5 * largest, "F(\(tile)): \(worst) vs \(largest)")
     }
 
+    /// The patch-rows path (a convolution as a linear layer over im2row patches) against the implicit GEMM, on a
+    /// shape too small to be routed to it on its own: several images, stride, padding, dilation, a non-square kernel
+    /// and a bias; then a 1×1 kernel. The UNet's 8×8 level takes it; its 16×16 level and grouped convolutions do not.
+    @Test func patchRowsConvolutionMatchesImplicitGEMM() {
+        let (n, c, h, w, o) = (3, 7, 9, 8, 5)
+        let x = Tensor(shape: [n, c, h, w], values: (0..<(n * c * h * w)).map { Float(($0 * 7919) % 211) / 105 - 1 })
+        let weight = Tensor(shape: [o, c, 3, 2], values: (0..<(o * c * 6)).map { Float(($0 * 104_729) % 97) / 48 - 1 })
+        let bias = Tensor(shape: [o], values: (0..<o).map { Float($0) / 4 - 1 })
+        let expected = conv2d(x, weight: weight, bias: bias, stride: (2, 1), padding: (2, 1), dilation: (1, 2))
+        let (oh, ow) = (expected.shape[2], expected.shape[3])
+        #expect(!usesPatchRows(groups: 1, positions: n * oh * ow, weights: o * c * 6))
+        let got = patchRowsConv2d(x, weight: weight, bias: bias, kernel: (3, 2), stride: (2, 1), padding: (2, 1),
+                                  dilation: (1, 2), output: (oh, ow))
+        expectClose(got, expected, tolerance: 1e-6, "patch rows")
+        // A 1×1 convolution too (im2row is then a transpose).
+        let pointwise = Tensor(shape: [o, c, 1, 1], values: (0..<(o * c)).map { Float(($0 * 31) % 17) / 8 - 1 })
+        expectClose(patchRowsConv2d(x, weight: pointwise, bias: nil, kernel: (1, 1), stride: (1, 1), padding: (0, 0),
+                                    dilation: (1, 1), output: (h, w)),
+                    conv2d(x, weight: pointwise), tolerance: 1e-6, "patch rows 1×1")
+        #expect(usesPatchRows(groups: 1, positions: 2 * 64, weights: 1280 * 1280 * 9))
+        #expect(usesPatchRows(groups: 1, positions: 2 * 64, weights: 2560 * 1280))
+        #expect(!usesPatchRows(groups: 1, positions: 2 * 256, weights: 1280 * 1280 * 9))
+        #expect(!usesPatchRows(groups: 2, positions: 2 * 64, weights: 1280 * 640 * 9))
+    }
+
     /// Winograd convolutions of different sizes from concurrent tasks: each calling thread keeps its own
     /// transform-domain buffers between calls, so results must equal the sequential ones bit for bit however the
     /// tasks land on threads and whichever earlier call left a buffer behind.

@@ -57,7 +57,7 @@ void gk_conv2d_f32(long M, const float *W, long ldw, const float *x, long channe
 /// multiplications than the implicit GEMM, results equal up to rounding (F(4×4, 3×3) rounds a little more).
 /// Multithreaded on the pool. Tiles (m×m output blocks, across all images) are transformed `chunk_tiles` at a
 /// time, or a cache-sized number when chunk_tiles <= 0. The calling thread keeps its transform-domain buffers (up
-/// to 128 MB, freed when the thread exits) for its next call, as fresh pages cost a tenth of a large convolution.
+/// to 512 MB, freed when the thread exits) for its next call, as fresh pages cost a tenth of a large convolution.
 /// Returns 0, or -1 when output_tile is neither 2 nor 4 or its buffers cannot be allocated (y then holds nothing
 /// useful: fall back to gk_conv2d_f32, which overwrites it).
 int gk_conv3x3_winograd_f32(long n, long O, long C, long H, long W, const float *weight, const float *x, float *y,

@@ -7,7 +7,7 @@ extern "C" {
 #endif
 
 /// A 64-byte-aligned block of `bytes` (uninitialised), or NULL when memory runs out. A block of the same size freed
-/// earlier with gk_block_free is handed back when one is kept (blocks of 64 KB and more, up to 64 of them and 256 MB
+/// earlier with gk_block_free is handed back when one is kept (blocks of 64 KB and more, up to 256 of them and 1 GB
 /// in all), so a forward pass that allocates the same sizes layer after layer reuses warm pages instead of faulting
 /// fresh ones in. Thread-safe.
 void *gk_block_alloc(size_t bytes);

@@ -74,6 +74,12 @@ void gk_im2col_f32(const float *x, long channels, long height, long width, long 
                    long stride_h, long stride_w, long pad_h, long pad_w, long dil_h, long dil_w,
                    long out_row_begin, long out_rows, long out_w, float *col);
 
+/// The transpose of gk_im2col_f32's columns for one whole image: row p of `rows` (stride ldr) is output position p's
+/// patch, [channels·kh·kw] in the order of a weight [O, channels, kh, kw] row. Multithreaded over positions.
+void gk_im2row_f32(const float *x, long channels, long height, long width, long kh, long kw,
+                   long stride_h, long stride_w, long pad_h, long pad_w, long dil_h, long dil_w,
+                   long out_h, long out_w, float *rows, long ldr);
+
 /// Inverse of gk_im2col_f32 with accumulation: adds col [channels·kh·kw, in_h·in_w] into
 /// y [channels, out_h, out_w] (transposed convolution; y must be initialised).
 void gk_col2im_add_f32(const float *col, long channels, long in_h, long in_w, long kh, long kw,

@@ -43,7 +43,7 @@ public final class TensorStorage: @unchecked Sendable {
         if ownsMemory { gk_block_free(baseAddress, max(byteCount, 1)) }
     }
 
-    /// Gives the blocks that freed tensors left for reuse (blocks of 64 KB and more, at most 256 MB in all) back to
+    /// Gives the blocks that freed tensors left for reuse (blocks of 64 KB and more, at most 1 GB in all) back to
     /// the system, for instance after a model is done; returns how many bytes that released.
     @discardableResult
     public static func releaseCachedMemory() -> Int {
