@@ -113,7 +113,7 @@ import Testing
     }
 
     /// Which Winograd tile the UNet and VAE shapes get (the choice measured in Performance.md): F(4×4) where tiles
-    /// are many and the transformed filters fit 64 MB, F(2×2) on the deeper UNet levels, the implicit GEMM on the
+    /// are many and the transformed filters fit 256 MB, F(2×2) on the deeper UNet levels, the implicit GEMM on the
     /// smallest planes and below 16 channels.
     @Test func winogradTileChoice() {
         func tile(_ n: Int, _ c: Int, _ o: Int, _ size: Int) -> Int? {
@@ -122,7 +122,9 @@ import Testing
         #expect(tile(2, 320, 320, 64) == 4)
         #expect(tile(1, 128, 128, 512) == 4)
         #expect(tile(2, 640, 640, 32) == 4)
-        #expect(tile(2, 1920, 640, 32) == 2)
+        #expect(tile(2, 1920, 640, 32) == 4)
+        #expect(tile(2, 1280, 1280, 32) == 4)
+        #expect(tile(2, 2560, 1280, 32) == 2)   // 472 MB of F(4×4) filters
         #expect(tile(2, 1280, 1280, 16) == 2)
         #expect(tile(2, 1280, 1280, 8) == nil)
         #expect(tile(2, 8, 320, 64) == nil)   // too few channels for the transforms to pay
