@@ -117,7 +117,7 @@ def build_vae():
                          layers_per_block=1, latent_channels=4, norm_num_groups=8, sample_size=ds.SIZE)
 
 
-def build_unet(text_dim, attention_levels=1, channels=(16, 32, 64), layers_per_block=1):
+def build_unet(text_dim, attention_levels=1, channels=(16, 32, 96), layers_per_block=1):
     # 32×32 → 16×16 → 8×8. Attention at the lowest `attention_levels` resolutions: at 8×8 only, the prompt sets
     # colour and shape but not where the object goes (the judge found the asked third no more often than chance).
     plain = 3 - attention_levels
@@ -187,9 +187,10 @@ def encode_all(vae, pixels, batch=32):  # small batches: the VAE's mid-block att
     return torch.cat(means), torch.cat(stds)
 
 
-def train_unet(unet, text_encoder, tokenizer, latents, prompts, steps, batch, lr, seed, ckpt, snapshot, min_snr=5.0):
+def train_unet(unet, text_encoder, tokenizer, latents, prompts, steps, batch, lr, seed, ckpt, snapshot, min_snr=5.0,
+               prediction="epsilon"):
     g = torch.Generator().manual_seed(seed + 1)
-    noise_scheduler = DDPMScheduler(**BETAS, prediction_type="epsilon")
+    noise_scheduler = DDPMScheduler(**BETAS, prediction_type=prediction)
     mean, std = latents
     alphas_cumprod = noise_scheduler.alphas_cumprod
     unique = sorted(set(prompts)) + [""]
@@ -227,10 +228,13 @@ def train_unet(unet, text_encoder, tokenizer, latents, prompts, steps, batch, lr
         zt = noise_scheduler.add_noise(z0, noise, t)
         context = text_encoder(ids[which])[0]
         pred = unet(zt, t, context).sample
+        target = noise if prediction == "epsilon" else noise_scheduler.get_velocity(z0, noise, t)
         # Min-SNR-γ weighting (Hang et al. 2023, γ = 5) converges faster than plain epsilon MSE (γ = 0 here).
+        # Per the paper, min(SNR, γ)/SNR for epsilon targets and min(SNR, γ)/(SNR + 1) for velocity targets.
         snr = alphas_cumprod[t] / (1 - alphas_cumprod[t])
-        weight = torch.clamp(snr, max=min_snr) / snr if min_snr > 0 else torch.ones_like(snr)
-        loss = (weight * F.mse_loss(pred, noise, reduction="none").mean(dim=(1, 2, 3))).mean()
+        base = snr if prediction == "epsilon" else snr + 1
+        weight = torch.clamp(snr, max=min_snr) / base if min_snr > 0 else torch.ones_like(snr)
+        loss = (weight * F.mse_loss(pred, target, reduction="none").mean(dim=(1, 2, 3))).mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -251,8 +255,8 @@ def train_unet(unet, text_encoder, tokenizer, latents, prompts, steps, batch, lr
     return ema_unet, ema_text
 
 
-def save_pipeline(out, vae, unet, text_encoder, tokenizer):
-    scheduler = DDIMScheduler(**BETAS, prediction_type="epsilon", clip_sample=False, set_alpha_to_one=False,
+def save_pipeline(out, vae, unet, text_encoder, tokenizer, prediction="epsilon"):
+    scheduler = DDIMScheduler(**BETAS, prediction_type=prediction, clip_sample=False, set_alpha_to_one=False,
                               steps_offset=1)
     vae, unet, text_encoder = (copy.deepcopy(m) for m in (vae, unet, text_encoder))  # fp16 copies, not in place
     pipe = StableDiffusionPipeline(vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet,
@@ -287,10 +291,13 @@ def main():
     ap.add_argument("--unet-lr", type=float, default=1e-3)
     ap.add_argument("--attention-levels", type=int, default=1, choices=[1, 2, 3],
                     help="UNet resolutions with cross-attention, from the lowest (1: 8x8 only)")
-    ap.add_argument("--unet-channels", default="16,32,64",
-                    help="the UNet's channels at 32x32, 16x16 and 8x8 (multiples of 8, its GroupNorm groups)")
+    ap.add_argument("--unet-channels", default="16,32,96",
+                    help="the UNet's channels at 32x32, 16x16 and 8x8 (multiples of 8, its GroupNorm groups); 96 at 8x8, "
+                         "where the prompt enters, took the judge from 74%% (64) to 82%%")
     ap.add_argument("--min-snr", type=float, default=5.0,
                     help="γ of the Min-SNR loss weighting; 0 trains on the plain epsilon MSE")
+    ap.add_argument("--prediction", default="epsilon", choices=["epsilon", "v_prediction"],
+                    help="what the UNet learns to predict (the scheduler's prediction_type)")
     ap.add_argument("--layers-per-block", type=int, default=1,
                     help="ResNet blocks per UNet level (Stable Diffusion has 2)")
     args = ap.parse_args()
@@ -336,8 +343,9 @@ def main():
     ema_unet, ema_text = train_unet(unet, text_encoder, tokenizer, (mean * scale, std * scale), prompts,
                                     args.unet_steps, args.unet_batch, args.unet_lr, args.seed,
                                     work / "checkpoint-unet.pt",
-                                    lambda u, t: save_pipeline(out, vae, u, t, tokenizer), args.min_snr)
-    save_pipeline(out, vae, ema_unet, ema_text, tokenizer)
+                                    lambda u, t: save_pipeline(out, vae, u, t, tokenizer, args.prediction),
+                                    args.min_snr, args.prediction)
+    save_pipeline(out, vae, ema_unet, ema_text, tokenizer, args.prediction)
     log(f"saved {out} after {(time.time() - started) / 60:.1f} minutes")
 
 
