@@ -6,6 +6,9 @@
 #include "gk_internal.h"
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <xmmintrin.h>
+#endif
 
 enum { GK_SRC_F32 = 0, GK_SRC_F16 = 1, GK_SRC_BF16 = 2, GK_SRC_PATCHES = 3,
        /// bf16 weights [N,K] read as pairs of elements (k, k+1) in one 32-bit slot, for the pair micro-kernel.
@@ -420,9 +423,52 @@ static void wrows_pack_task(void *vctx, long begin, long end) {
     }
 }
 
+#if defined(__SSE2__)
+/// store_transposed for a whole block of GK_WR_ROWS = 6 rows with alpha 1 and beta 0 or 1 (`add`): four tokens at a
+/// time, rows 0–3 through a 4×4 SSE transpose and rows 4–5 as pairs of floats, half the loads and stores of the
+/// scalar loop, which took about 4 % of a UNet step. Sums are the scalar loop's, bit for bit.
+static void store_transposed6(const float *acc, long tokens, float *c, long ldc, int add) {
+    long i = 0;
+    for (; i + 4 <= tokens; i += 4) {
+        __m128 r0 = _mm_loadu_ps(acc + i), r1 = _mm_loadu_ps(acc + GK_WR_COLS + i);
+        __m128 r2 = _mm_loadu_ps(acc + 2 * GK_WR_COLS + i), r3 = _mm_loadu_ps(acc + 3 * GK_WR_COLS + i);
+        _MM_TRANSPOSE4_PS(r0, r1, r2, r3);   // r0 holds token i's rows 0–3, r1 token i + 1's, …
+        __m128 r4 = _mm_loadu_ps(acc + 4 * GK_WR_COLS + i), r5 = _mm_loadu_ps(acc + 5 * GK_WR_COLS + i);
+        __m128 lo = _mm_unpacklo_ps(r4, r5), hi = _mm_unpackhi_ps(r4, r5);   // rows 4–5 of tokens i, i+1 / i+2, i+3
+        float *c0 = c + i * ldc, *c1 = c0 + ldc, *c2 = c1 + ldc, *c3 = c2 + ldc;
+        if (add) {
+            r0 = _mm_add_ps(_mm_loadu_ps(c0), r0);
+            r1 = _mm_add_ps(_mm_loadu_ps(c1), r1);
+            r2 = _mm_add_ps(_mm_loadu_ps(c2), r2);
+            r3 = _mm_add_ps(_mm_loadu_ps(c3), r3);
+            __m128 old_lo = _mm_loadh_pi(_mm_loadl_pi(_mm_setzero_ps(), (const __m64 *)(c0 + 4)), (const __m64 *)(c1 + 4));
+            __m128 old_hi = _mm_loadh_pi(_mm_loadl_pi(_mm_setzero_ps(), (const __m64 *)(c2 + 4)), (const __m64 *)(c3 + 4));
+            lo = _mm_add_ps(old_lo, lo);
+            hi = _mm_add_ps(old_hi, hi);
+        }
+        _mm_storeu_ps(c0, r0);
+        _mm_storel_pi((__m64 *)(c0 + 4), lo);
+        _mm_storeu_ps(c1, r1);
+        _mm_storeh_pi((__m64 *)(c1 + 4), lo);
+        _mm_storeu_ps(c2, r2);
+        _mm_storel_pi((__m64 *)(c2 + 4), hi);
+        _mm_storeu_ps(c3, r3);
+        _mm_storeh_pi((__m64 *)(c3 + 4), hi);
+    }
+    for (c += i * ldc; i < tokens; i++, c += ldc)
+        for (long r = 0; r < GK_WR_ROWS; r++) c[r] = add ? c[r] + acc[r * GK_WR_COLS + i] : acc[r * GK_WR_COLS + i];
+}
+#endif
+
 /// C[i, r] = alpha·acc[r, i] + beta·C[i, r] for r < rows, i < tokens (acc rows GK_WR_COLS apart). The arguments are
 /// locals, so the stores into C (floats, which could alias a context's fields) do not force reloads.
 static void store_transposed(const float *acc, long rows, long tokens, float *c, long ldc, float alpha, float beta) {
+#if defined(__SSE2__)
+    if (rows == GK_WR_ROWS && alpha == 1.0f && (beta == 0.0f || beta == 1.0f)) {
+        store_transposed6(acc, tokens, c, ldc, beta == 1.0f);
+        return;
+    }
+#endif
     if (alpha == 1.0f && beta == 0.0f) {
         for (long i = 0; i < tokens; i++, c += ldc)
             for (long r = 0; r < rows; r++) c[r] = acc[r * GK_WR_COLS + i];
