@@ -424,10 +424,11 @@ static void wrows_pack_task(void *vctx, long begin, long end) {
 }
 
 #if defined(__SSE2__)
-/// store_transposed for a whole block of GK_WR_ROWS = 6 rows with alpha 1 and beta 0 or 1 (`add`): four tokens at a
-/// time, rows 0–3 through a 4×4 SSE transpose and rows 4–5 as pairs of floats, half the loads and stores of the
-/// scalar loop, which took about 4 % of a UNet step. Sums are the scalar loop's, bit for bit.
-static void store_transposed6(const float *acc, long tokens, float *c, long ldc, int add) {
+/// store_transposed's groups of four tokens for a whole block of GK_WR_ROWS = 6 rows with alpha 1 and beta 0 or 1
+/// (`add`): rows 0–3 through a 4×4 SSE transpose and rows 4–5 as pairs of floats, half the loads and stores of the
+/// scalar loop, which took about 4 % of a UNet step. Sums are the scalar loop's, bit for bit. Returns the tokens
+/// stored (a multiple of four); the scalar loop stores the rest.
+static long store_transposed6(const float *acc, long tokens, float *c, long ldc, int add) {
     long i = 0;
     for (; i + 4 <= tokens; i += 4) {
         __m128 r0 = _mm_loadu_ps(acc + i), r1 = _mm_loadu_ps(acc + GK_WR_COLS + i);
@@ -455,8 +456,7 @@ static void store_transposed6(const float *acc, long tokens, float *c, long ldc,
         _mm_storeu_ps(c3, r3);
         _mm_storeh_pi((__m64 *)(c3 + 4), hi);
     }
-    for (c += i * ldc; i < tokens; i++, c += ldc)
-        for (long r = 0; r < GK_WR_ROWS; r++) c[r] = add ? c[r] + acc[r * GK_WR_COLS + i] : acc[r * GK_WR_COLS + i];
+    return i;
 }
 #endif
 
@@ -465,8 +465,10 @@ static void store_transposed6(const float *acc, long tokens, float *c, long ldc,
 static void store_transposed(const float *acc, long rows, long tokens, float *c, long ldc, float alpha, float beta) {
 #if defined(__SSE2__)
     if (rows == GK_WR_ROWS && alpha == 1.0f && (beta == 0.0f || beta == 1.0f)) {
-        store_transposed6(acc, tokens, c, ldc, beta == 1.0f);
-        return;
+        long done = store_transposed6(acc, tokens, c, ldc, beta == 1.0f);
+        acc += done;
+        c += done * ldc;
+        tokens -= done;
     }
 #endif
     if (alpha == 1.0f && beta == 0.0f) {
