@@ -16,6 +16,8 @@ public enum VisionEncoderError: Error, Equatable, Sendable {
     case invalidPixelValues(expected: [Int], actual: [Int])
     /// An input image cannot be processed as configured (channel count, mixed sizes without padding, ...).
     case unsupportedImage(reason: String)
+    /// A hidden state was asked for by an index outside `0..<count` (index 0 is what enters the first layer).
+    case hiddenStateOutOfRange(Int, count: Int)
 }
 
 extension VisionEncoderError: LocalizedError {
@@ -28,6 +30,8 @@ extension VisionEncoderError: LocalizedError {
         case let .invalidPixelValues(expected, actual):
             "pixel values must be float32 with shape \(expected) (-1: any batch size), got \(actual)"
         case let .unsupportedImage(reason): "unsupported image: \(reason)"
+        case let .hiddenStateOutOfRange(index, count):
+            "hidden state \(index) does not exist: the encoder has \(count) (0 enters the first layer, \(count - 1) leaves the last)"
         }
     }
 }

@@ -50,6 +50,20 @@ import TextModels
         }
     }
 
+    /// A `vision_feature_layer` the tower does not have is refused when the model loads, not at the first image.
+    @Test(arguments: [-5, 4, 99]) func visionFeatureLayerOutsideTheTowerIsRefused(_ layer: Int) throws {
+        let source = Self.fixtures.appendingPathComponent("llava")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("llava-layer-\(layer)-\(UUID().uuidString)")
+        try FileManager.default.copyItem(at: source, to: dir)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let configURL = dir.appendingPathComponent("config.json")
+        let config = try String(contentsOf: configURL, encoding: .utf8)
+        #expect(config.contains(#""vision_feature_layer": -2"#))
+        try config.replacingOccurrences(of: #""vision_feature_layer": -2"#, with: #""vision_feature_layer": \#(layer)"#)
+            .write(to: configURL, atomically: true, encoding: .utf8)
+        #expect(throws: MultimodalError.self) { _ = try LlavaForConditionalGeneration.load(directory: dir.path) }
+    }
+
     @Test func imageTokenCountMustMatchFeatures() throws {
         let model = try LlavaForConditionalGeneration.load(directory: Self.fixtures.appendingPathComponent("llava").path)
         let features = Tensor(zeros: [model.imageFeatureCount, model.languageModel.hiddenSize])

@@ -43,6 +43,29 @@ import Testing
         }
     }
 
+    /// `hiddenStates(through:)` runs only the layers it returns, and they are the states a full pass gives.
+    @Test(arguments: cases) func hiddenStatesStopAtTheLayerAskedFor(_ c: Case) throws {
+        let dir = Self.fixtures.appendingPathComponent(c.name).path
+        let encoder = try VisionModelLoader.load(directory: dir)
+        let expected = try SafetensorsFile(path: dir + "/expected.safetensors")
+        let pixels = try expected.tensor("pixel_values")
+        let full = try encoder.encode(pixelValues: pixels, outputHiddenStates: true).hiddenStates
+        #expect(full.count == encoder.layerCount + 1)
+        for last in 0...encoder.layerCount {
+            let states = try encoder.hiddenStates(pixelValues: pixels, through: last)
+            #expect(states.count == last + 1)
+            for (i, state) in states.enumerated() {
+                #expect(state.floats == full[i].floats, "through \(last), state \(i)")
+                #expect(maxAbsDiff(state, try expected.tensor("hidden_states.\(i)")) <= 1e-4, "through \(last), state \(i)")
+            }
+        }
+        for bad in [-1, encoder.layerCount + 1] {
+            #expect(throws: VisionEncoderError.hiddenStateOutOfRange(bad, count: encoder.layerCount + 1)) {
+                _ = try encoder.hiddenStates(pixelValues: pixels, through: bad)
+            }
+        }
+    }
+
     /// From the JPEG file to the embedding: our decoder, our PIL-exact processor and the encoder together,
     /// against PIL + transformers' PIL-backend processor + the model, within 1e-4.
     @Test(arguments: cases) func endToEndFromPhotoFiles(_ c: Case) throws {

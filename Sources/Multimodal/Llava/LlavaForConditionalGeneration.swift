@@ -34,6 +34,7 @@ public struct LlavaForConditionalGeneration: CheckpointLoadable {
         let textSection = try file.section("text_config")
         languageModel = try LanguageModelLoading.make(configuration: textSection.jsonData(), path: textSection.path, weights: text)
 
+        _ = try Self.hiddenStateIndices(config.visionFeatureLayers, stateCount: visionTower.layerCount + 1, path: file.path)
         let visionWidth = visionTower.hiddenSize * config.visionFeatureLayers.count
         let projector = WeightLoader(source: weights, prefix: weights.contains("multi_modal_projector.linear_1.weight")
                                          ? "multi_modal_projector" : "model.multi_modal_projector")
@@ -57,14 +58,10 @@ public struct LlavaForConditionalGeneration: CheckpointLoadable {
 
     /// Image features in the language model's embedding space: `[images · imageFeatureCount, hidden]`.
     public func imageFeatures(pixelValues: Tensor) throws -> Tensor {
-        let out = try visionTower.encode(pixelValues: pixelValues, outputHiddenStates: true)
-        let states = out.hiddenStates
-        let selected = try config.visionFeatureLayers.map { layer -> Tensor in
-            let index = layer < 0 ? states.count + layer : layer
-            guard states.indices.contains(index) else {
-                throw MultimodalError.invalidConfiguration(
-                    path: "config.json", reason: "vision_feature_layer \(layer) is outside the \(states.count) hidden states")
-            }
+        let indices = try Self.hiddenStateIndices(config.visionFeatureLayers, stateCount: visionTower.layerCount + 1)
+        // The tower stops at the deepest layer read: LLaVA-1.5 skips its last layer and final norm.
+        let states = try visionTower.hiddenStates(pixelValues: pixelValues, through: indices.max() ?? 0)
+        let selected = indices.map { index -> Tensor in
             let s = states[index]
             // "default" drops the class token, which the projector was not trained on.
             return config.visionFeatureSelectStrategy == "default" ? s.sliced(axis: 1, 1..<s.shape[1]) : s
@@ -72,6 +69,19 @@ public struct LlavaForConditionalGeneration: CheckpointLoadable {
         let features = selected.count == 1 ? selected[0] : concatenate(selected, axis: -1)
         let projected = projectorOut(projectorActivation(projectorIn(features)))
         return projected.reshaped([-1, languageModel.hiddenSize])
+    }
+
+    /// `vision_feature_layer` entries as indices into the tower's hidden states (negative ones count from the end,
+    /// as Python's indexing does).
+    static func hiddenStateIndices(_ layers: [Int], stateCount: Int, path: String = "config.json") throws -> [Int] {
+        try layers.map { layer in
+            let index = layer < 0 ? stateCount + layer : layer
+            guard (0..<stateCount).contains(index) else {
+                throw MultimodalError.invalidConfiguration(
+                    path: path, reason: "vision_feature_layer \(layer) is outside the \(stateCount) hidden states")
+            }
+            return index
+        }
     }
 
     /// The prompt's token embeddings with each image token's row replaced, in order, by the image features.

@@ -45,13 +45,22 @@ public struct BlipVisionModel: VisionTransformerEncoder {
     /// `post_layernorm` once more to its class token, as transformers does.
     public func encode(pixelValues: Tensor, outputHiddenStates: Bool = false) throws -> ImageEncoderOutput {
         try validate(pixelValues: pixelValues)
-        let batch = pixelValues.shape[0]
-        let patches = patchEmbedding(pixelValues)
-        let cls = classEmbedding.expanded(to: [batch, 1, config.hiddenSize])
-        let (encoded, states) = runEncoder(layers, concatenate([cls, patches], axis: 1) + positionEmbedding,
-                                           collect: outputHiddenStates)
+        let (encoded, states) = runEncoder(layers, embeddings(pixelValues), collect: outputHiddenStates)
         let sequence = postNorm(encoded)
         return ImageEncoderOutput(lastHiddenState: sequence, pooledOutput: postNorm(sequence.selecting(axis: 1, 0)),
                                   hiddenStates: states)
+    }
+
+    public func hiddenStates(pixelValues: Tensor, through last: Int) throws -> [Tensor] {
+        try validate(pixelValues: pixelValues)
+        try validate(hiddenState: last)
+        return runEncoder(Array(layers.prefix(last)), embeddings(pixelValues), collect: true).1
+    }
+
+    /// Class token, patches, then positions.
+    func embeddings(_ pixelValues: Tensor) -> Tensor {
+        let patches = patchEmbedding(pixelValues)
+        let cls = classEmbedding.expanded(to: [pixelValues.shape[0], 1, config.hiddenSize])
+        return concatenate([cls, patches], axis: 1) + positionEmbedding
     }
 }

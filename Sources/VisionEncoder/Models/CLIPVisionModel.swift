@@ -59,13 +59,22 @@ public struct CLIPVisionModel: VisionTransformerEncoder {
     /// checkpoint has `visual_projection`.
     public func encode(pixelValues: Tensor, outputHiddenStates: Bool = false) throws -> ImageEncoderOutput {
         try validate(pixelValues: pixelValues)
-        let batch = pixelValues.shape[0]
-        let patches = patchEmbedding(pixelValues)
-        let cls = classEmbedding.expanded(to: [batch, 1, config.hiddenSize])
-        let embeddings = preNorm(concatenate([cls, patches], axis: 1) + positionEmbedding)
-        let (encoded, states) = runEncoder(layers, embeddings, collect: outputHiddenStates)
+        let (encoded, states) = runEncoder(layers, embeddings(pixelValues), collect: outputHiddenStates)
         let pooled = postNorm(encoded.selecting(axis: 1, 0))
         return ImageEncoderOutput(lastHiddenState: encoded, pooledOutput: projection.map { $0(pooled) } ?? pooled,
                                   hiddenStates: states)
+    }
+
+    public func hiddenStates(pixelValues: Tensor, through last: Int) throws -> [Tensor] {
+        try validate(pixelValues: pixelValues)
+        try validate(hiddenState: last)
+        return runEncoder(Array(layers.prefix(last)), embeddings(pixelValues), collect: true).1
+    }
+
+    /// Class token, patches, positions, then the LayerNorm CLIP puts before its encoder.
+    func embeddings(_ pixelValues: Tensor) -> Tensor {
+        let patches = patchEmbedding(pixelValues)
+        let cls = classEmbedding.expanded(to: [pixelValues.shape[0], 1, config.hiddenSize])
+        return preNorm(concatenate([cls, patches], axis: 1) + positionEmbedding)
     }
 }

@@ -35,11 +35,25 @@ public protocol ImageEncoder: Sendable {
     /// Tokens before the patch tokens in the hidden states: 1 for a class token (ViT, CLIP, BLIP), 0 for none
     /// (SigLIP).
     var classTokenCount: Int { get }
+    /// Transformer layers the encoder runs; ``ImageEncoderOutput/hiddenStates`` has one entry more.
+    var layerCount: Int { get }
     /// Encodes `pixelValues` [batch, channels, height, width] (normalised as the model's image processor does).
     func encode(pixelValues: Tensor, outputHiddenStates: Bool) throws -> ImageEncoderOutput
+    /// Transformers' `hidden_states[0...last]` for `pixelValues`: what enters the first layer, then what leaves each
+    /// layer up to layer `last`. The layers after `last`, the final norm and the pooling head do not run, so a caller
+    /// that reads an inner layer (LLaVA reads the penultimate one) does not pay for them.
+    /// Throws ``VisionEncoderError/hiddenStateOutOfRange(_:count:)`` unless `last` lies in `0...layerCount`.
+    func hiddenStates(pixelValues: Tensor, through last: Int) throws -> [Tensor]
 }
 
 extension ImageEncoder {
+    /// Checks that `last` names one of the ``ImageEncoderOutput/hiddenStates`` (`0...layerCount`).
+    func validate(hiddenState last: Int) throws {
+        guard (0...layerCount).contains(last) else {
+            throw VisionEncoderError.hiddenStateOutOfRange(last, count: layerCount + 1)
+        }
+    }
+
     /// Checks that a pixel batch fits this encoder.
     func validate(pixelValues: Tensor) throws {
         let s = pixelValues.shape

@@ -51,11 +51,19 @@ public struct SiglipVisionModel: VisionTransformerEncoder {
 
     public func encode(pixelValues: Tensor, outputHiddenStates: Bool = false) throws -> ImageEncoderOutput {
         try validate(pixelValues: pixelValues)
-        let patches = patchEmbedding(pixelValues)
-        let (encoded, states) = runEncoder(layers, patches + positionEmbedding, collect: outputHiddenStates)
+        let (encoded, states) = runEncoder(layers, embeddings(pixelValues), collect: outputHiddenStates)
         let sequence = postNorm(encoded)
         return ImageEncoderOutput(lastHiddenState: sequence, pooledOutput: head.map { $0(sequence) }, hiddenStates: states)
     }
+
+    public func hiddenStates(pixelValues: Tensor, through last: Int) throws -> [Tensor] {
+        try validate(pixelValues: pixelValues)
+        try validate(hiddenState: last)
+        return runEncoder(Array(layers.prefix(last)), embeddings(pixelValues), collect: true).1
+    }
+
+    /// Patches plus positions (SigLIP has no class token).
+    func embeddings(_ pixelValues: Tensor) -> Tensor { patchEmbedding(pixelValues) + positionEmbedding }
 }
 
 /// SigLIP's pooling head: a learned probe queries the sequence through `nn.MultiheadAttention`

@@ -58,15 +58,23 @@ public struct ViTModel: VisionTransformerEncoder {
 
     public func encode(pixelValues: Tensor, outputHiddenStates: Bool = false) throws -> ImageEncoderOutput {
         try validate(pixelValues: pixelValues)
-        let batch = pixelValues.shape[0]
-        // Patches, then [CLS] in front, then learned absolute positions.
-        let patches = patchEmbedding(pixelValues)
-        let cls = classToken.expanded(to: [batch, 1, config.hiddenSize])
-        let embeddings = concatenate([cls, patches], axis: 1) + positionEmbeddings
-        let (encoded, states) = runEncoder(layers, embeddings, collect: outputHiddenStates)
+        let (encoded, states) = runEncoder(layers, embeddings(pixelValues), collect: outputHiddenStates)
         let sequence = finalNorm(encoded)
         // The pooler reads the normed [CLS] token.
         let pooled = pooler.map { poolerActivation($0(sequence.selecting(axis: 1, 0))) }
         return ImageEncoderOutput(lastHiddenState: sequence, pooledOutput: pooled, hiddenStates: states)
+    }
+
+    public func hiddenStates(pixelValues: Tensor, through last: Int) throws -> [Tensor] {
+        try validate(pixelValues: pixelValues)
+        try validate(hiddenState: last)
+        return runEncoder(Array(layers.prefix(last)), embeddings(pixelValues), collect: true).1
+    }
+
+    /// Patches, then [CLS] in front, then learned absolute positions.
+    func embeddings(_ pixelValues: Tensor) -> Tensor {
+        let patches = patchEmbedding(pixelValues)
+        let cls = classToken.expanded(to: [pixelValues.shape[0], 1, config.hiddenSize])
+        return concatenate([cls, patches], axis: 1) + positionEmbeddings
     }
 }

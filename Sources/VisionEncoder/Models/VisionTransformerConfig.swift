@@ -76,6 +76,7 @@ extension VisionTransformerEncoder {
     public var numChannels: Int { config.numChannels }
     public var patchSize: Int { config.patchSize }
     public var hiddenSize: Int { config.hiddenSize }
+    public var layerCount: Int { config.numHiddenLayers }
 }
 
 extension VisionTransformerConfigurable {
