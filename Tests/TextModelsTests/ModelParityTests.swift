@@ -97,6 +97,33 @@ struct ModelParityTests {
         #expect(difference <= 1e-5 * expected.maxAbsLogit)
     }
 
+    /// A prompt run for its last logits only (the Llama family's last layer then skips the other positions'
+    /// queries, output projection and MLP) gives the full pass's last row and fills the cache the same way.
+    @Test(arguments: names)
+    func lastLogitsOfAPromptEqualTheFullPass(name: String) throws {
+        let model = try Self.load(name)
+        let expected = try ModelFixtures.expected(name)
+        let prompt = expected.prompt, next = Array(expected.greedy.prefix(3))
+        var full = try model.makeCache(capacity: prompt.count + next.count)
+        var last = try model.makeCache(capacity: prompt.count + next.count)
+        let all = try model.forward(tokens: prompt, cache: &full, logits: .all)
+        let lastOnly = try model.forward(tokens: prompt, cache: &last, logits: .last)
+        #expect(lastOnly.shape == [1, model.vocabularySize])
+        let tolerance = 1e-5 * expected.maxAbsLogit
+        let lastRow = all.selecting(axis: 0, prompt.count - 1).floats
+        #expect((zip(lastOnly.floats, lastRow).map { abs($0 - $1) }.max() ?? .infinity) <= tolerance)
+        #expect(last.count == full.count)
+        for layer in 0..<full.layerCount {
+            #expect(last.keys(layer: layer, length: prompt.count).floats == full.keys(layer: layer, length: prompt.count).floats)
+            #expect(last.values(layer: layer, length: prompt.count).floats == full.values(layer: layer, length: prompt.count).floats)
+        }
+        for token in next {
+            let a = try model.forward(tokens: [token], cache: &full, logits: .last).floats
+            let b = try model.forward(tokens: [token], cache: &last, logits: .last).floats
+            #expect(a == b)
+        }
+    }
+
     static func promptLogitsDifference(_ model: any LanguageModel, _ expected: ModelFixtures.Expected) throws -> Float {
         var cache = try model.makeCache(capacity: expected.prompt.count)
         return maxAbsDifference(try model.forward(tokens: expected.prompt, cache: &cache).floats, expected.logits)

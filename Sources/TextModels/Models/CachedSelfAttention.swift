@@ -26,16 +26,21 @@ package struct CachedSelfAttention {
         let sin: Tensor
     }
 
-    /// Returns the attended values `[T, headCount·headDim]` and stores this layer's keys/values in `cache`.
+    /// Returns the attended values `[Q, headCount·headDim]` and stores this layer's keys/values in `cache`.
+    ///
+    /// `key` and `value` hold every new position (`[T, …]`); `query` holds all of them or only the last `Q`, which
+    /// then attend as those last positions (a prefill whose last layer only the last position's output needs).
     package func callAsFunction(
         query: Tensor, key: Tensor, value: Tensor, rotary: Rotary?, layer: Int, cache: inout KVCache
     ) -> Tensor {
-        let newPositions = query.shape[0]
+        let newPositions = key.shape[0], queryRows = query.shape[0]
         var q = Self.splitHeads(query, count: headCount, headDim: headDim)
         var k = Self.splitHeads(key, count: keyValueHeadCount, headDim: headDim)
         let v = Self.splitHeads(value, count: keyValueHeadCount, headDim: headDim)
         if let rotary {
-            q = applyRotaryEmbedding(q, cos: rotary.cos, sin: rotary.sin, layout: .halfRotation)
+            let queryAngles = (newPositions - queryRows)..<newPositions
+            q = applyRotaryEmbedding(q, cos: rotary.cos.sliced(axis: 0, queryAngles),
+                                     sin: rotary.sin.sliced(axis: 0, queryAngles), layout: .halfRotation)
             k = applyRotaryEmbedding(k, cos: rotary.cos, sin: rotary.sin, layout: .halfRotation)
         }
         cache.store(layer: layer, key: k, value: v)
@@ -43,8 +48,8 @@ package struct CachedSelfAttention {
         let attended = scaledDotProductAttention(
             query: q, key: cache.keys(layer: layer, length: length), value: cache.values(layer: layer, length: length),
             isCausal: true, scale: scale)
-        // [1, H, T, D] → [T, H·D]
-        return attended.squeezed(0).permuted([1, 0, 2]).reshaped([newPositions, headCount * headDim])
+        // [1, H, Q, D] → [Q, H·D]
+        return attended.squeezed(0).permuted([1, 0, 2]).reshaped([queryRows, headCount * headDim])
     }
 
     /// `[T, H·D]` → `[1, H, T, D]` (a view).

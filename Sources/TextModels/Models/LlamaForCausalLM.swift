@@ -64,18 +64,29 @@ struct LlamaDecoder: Sendable {
         let rotary = CachedSelfAttention.Rotary(cos: angles.cos, sin: angles.sin)
         var hidden = embeddings.converted(to: .float32)
         for (index, layer) in layers.enumerated() {
-            // q, k and v (and below gate and up) read the same input: one grouped product each.
-            let qkv = linear(rmsNorm(hidden, weight: layer.inputNorm, eps: eps),
-                             layers: [layer.query, layer.key, layer.value])
-            let attended = attention(query: qkv[0], key: qkv[1], value: qkv[2], rotary: rotary, layer: index,
+            let normed = rmsNorm(hidden, weight: layer.inputNorm, eps: eps)
+            let attended: Tensor
+            if selection == .last && index == layers.count - 1 && hidden.shape[0] > 1 {
+                // Only the last position's logits are wanted: the last layer caches every position's keys and
+                // values, but its queries, output projection and MLP run for the last position alone.
+                let last = (newPositions - 1)..<newPositions
+                let kv = linear(normed, layers: [layer.key, layer.value])
+                attended = attention(query: layer.query(normed.sliced(axis: 0, last)), key: kv[0], value: kv[1],
+                                     rotary: rotary, layer: index, cache: &cache)
+                hidden = hidden.sliced(axis: 0, last)
+            } else {
+                // q, k and v (and below gate and up) read the same input: one grouped product each.
+                let qkv = linear(normed, layers: [layer.query, layer.key, layer.value])
+                attended = attention(query: qkv[0], key: qkv[1], value: qkv[2], rotary: rotary, layer: index,
                                      cache: &cache)
+            }
             hidden = hidden + layer.output(attended)
 
             let gateUp = linear(rmsNorm(hidden, weight: layer.postAttentionNorm, eps: eps), layers: [layer.gate, layer.up])
             hidden = hidden + layer.down(silu(gateUp[0], times: gateUp[1]))
         }
         cache.advance(by: newPositions)
-        if selection == .last { hidden = hidden.sliced(axis: 0, (newPositions - 1)..<newPositions) }
+        if selection == .last { hidden = hidden.sliced(axis: 0, (hidden.shape[0] - 1)..<hidden.shape[0]) }
         return linear(rmsNorm(hidden, weight: finalNorm, eps: eps), weight: head)
     }
 }
