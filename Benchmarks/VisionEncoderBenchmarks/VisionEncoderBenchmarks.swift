@@ -8,19 +8,19 @@ import VisionEncoder
 
 let quick = ProcessInfo.processInfo.environment["GENKIT_BENCH_QUICK"] != nil
 
-/// ViT-B/16 at 224 (or a 2-layer stand-in in quick mode).
-func vitBase() throws -> ViTModel {
+/// ViT-B/16 at 224 (or a 2-layer stand-in in quick mode), weights stored as `dtype`.
+func vitBase(_ dtype: DType = .float32) throws -> ViTModel {
     var c = ViTConfig()
     if quick { c.numHiddenLayers = 2 }
-    return try ViTModel(config: c, weights: WeightLoader(source: RandomWeightSource(seed: 1)))
+    return try ViTModel(config: c, weights: WeightLoader(source: RandomWeightSource(seed: 1, dtype: dtype)))
 }
 
-/// CLIP ViT-L/14 at 336, as LLaVA-1.5 uses it.
-func clipLarge() throws -> CLIPVisionModel {
+/// CLIP ViT-L/14 at 336, as LLaVA-1.5 uses it, weights stored as `dtype`.
+func clipLarge(_ dtype: DType = .float32) throws -> CLIPVisionModel {
     var c = CLIPVisionConfig()
     c.hiddenSize = 1024; c.intermediateSize = 4096; c.numHiddenLayers = quick ? 2 : 24; c.numAttentionHeads = 16
     c.imageSize = 336; c.patchSize = 14; c.projectionDim = 768
-    return try CLIPVisionModel(config: c, weights: WeightLoader(source: RandomWeightSource(seed: 2)))
+    return try CLIPVisionModel(config: c, weights: WeightLoader(source: RandomWeightSource(seed: 2, dtype: dtype)))
 }
 
 /// A 12-megapixel JPEG: astronaut.jpg upscaled to 4000×3000 (bicubic) and encoded at quality 90,
@@ -75,5 +75,30 @@ let benchmarks: @Sendable () -> Void = {
             blackHole(try model.encode(pixelValues: input, outputHiddenStates: true))
         }
         benchmark.stopMeasurement()
+    }
+
+    // bf16 checkpoints computed in bf16 (MatmulPrecision.bfloat16), as PyTorch computes a bf16 model.
+    Benchmark("ViT-B/16 224 forward, bf16") { benchmark in
+        let model = try vitBase(.bfloat16)
+        let input = pixels(224)
+        try MatmulPrecision.$current.withValue(.bfloat16) {
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                blackHole(try model.encode(pixelValues: input, outputHiddenStates: false))
+            }
+            benchmark.stopMeasurement()
+        }
+    }
+
+    Benchmark("CLIP ViT-L/14 336 forward, bf16") { benchmark in
+        let model = try clipLarge(.bfloat16)
+        let input = pixels(336)
+        try MatmulPrecision.$current.withValue(.bfloat16) {
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                blackHole(try model.encode(pixelValues: input, outputHiddenStates: true))
+            }
+            benchmark.stopMeasurement()
+        }
     }
 }
