@@ -67,13 +67,13 @@ def llava(name, seed, strategy, feature_layer):
                       vision_feature_layer=feature_layer, vision_feature_select_strategy=strategy,
                       projector_hidden_act="gelu")
     model = randomize(LlavaForConditionalGeneration(cfg), seed).eval()
-    tok.chat_template = scenes_train.LLAVA_TEMPLATE
+    tok.chat_template = scenes_train.QUESTION_FIRST_TEMPLATE
     sizes = dict(size={"shortest_edge": 28}, crop_size={"height": 28, "width": 28})
     pil_processor = CLIPImageProcessorPil(**sizes)
     processor = LlavaProcessor(
         image_processor=CLIPImageProcessor(**sizes),
         tokenizer=tok, patch_size=7, vision_feature_select_strategy=strategy, num_additional_image_tokens=1,
-        chat_template=scenes_train.LLAVA_TEMPLATE)
+        chat_template=scenes_train.QUESTION_FIRST_TEMPLATE)
     out = ROOT / name
     model.save_pretrained(out)
     processor.save_pretrained(out)
@@ -132,4 +132,6 @@ if __name__ == "__main__":
     torch.manual_seed(0)
     llava("llava", 11, "default", -2)
     llava("llava-full-last", 12, "full", -1)
+    # Several feature layers, concatenated; the deepest (-2) is not the last, so the tower stops early.
+    llava("llava-multi-layer", 14, "default", [1, -2])
     vision_encoder_decoder("vit-gpt2", 13)

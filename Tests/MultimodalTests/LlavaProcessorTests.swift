@@ -19,7 +19,7 @@ struct LlavaProcessorTests {
         let cases: [Case]
     }
 
-    @Test(arguments: ["llava", "llava-full-last"])
+    @Test(arguments: ["llava", "llava-full-last", "llava-multi-layer"])
     func promptsMatchTransformers(fixture: String) throws {
         let folder = Self.fixtures.appendingPathComponent("Models/\(fixture)")
         let model = try LlavaForConditionalGeneration.load(directory: folder.path)

@@ -18,7 +18,7 @@ import TextModels
         let cases: [Case]
     }
 
-    @Test(arguments: ["llava", "llava-full-last"]) func greedyGenerationMatchesTransformers(_ name: String) throws {
+    @Test(arguments: ["llava", "llava-full-last", "llava-multi-layer"]) func greedyGenerationMatchesTransformers(_ name: String) throws {
         let dir = Self.fixtures.appendingPathComponent(name)
         let model = try LlavaForConditionalGeneration.load(directory: dir.path)
         let expected = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: dir.appendingPathComponent("expected.json")))

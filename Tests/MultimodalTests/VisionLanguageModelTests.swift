@@ -31,7 +31,7 @@ struct VisionLanguageModelTests {
         return parameters
     }
 
-    @Test(arguments: ["llava", "llava-full-last", "vit-gpt2"])
+    @Test(arguments: ["llava", "llava-full-last", "llava-multi-layer", "vit-gpt2"])
     func endToEndFromJPEGMatchesTransformers(fixture: String) throws {
         let folder = Self.fixtures.appendingPathComponent("Models/\(fixture)")
         let model = try VisionLanguageModel(modelDirectory: folder.path)
