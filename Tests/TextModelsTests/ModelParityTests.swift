@@ -113,14 +113,17 @@ struct ModelParityTests {
         let lastRow = all.selecting(axis: 0, prompt.count - 1).floats
         #expect((zip(lastOnly.floats, lastRow).map { abs($0 - $1) }.max() ?? .infinity) <= tolerance)
         #expect(last.count == full.count)
+        // Within float32 noise rather than bit for bit: the serialized kernel suites may switch the process-wide
+        // instruction set between the two passes.
+        func maxDifference(_ a: Tensor, _ b: Tensor) -> Float { zip(a.floats, b.floats).map { abs($0 - $1) }.max() ?? 0 }
         for layer in 0..<full.layerCount {
-            #expect(last.keys(layer: layer, length: prompt.count).floats == full.keys(layer: layer, length: prompt.count).floats)
-            #expect(last.values(layer: layer, length: prompt.count).floats == full.values(layer: layer, length: prompt.count).floats)
+            #expect(maxDifference(last.keys(layer: layer, length: prompt.count), full.keys(layer: layer, length: prompt.count)) <= 1e-5)
+            #expect(maxDifference(last.values(layer: layer, length: prompt.count), full.values(layer: layer, length: prompt.count)) <= 1e-5)
         }
         for token in next {
-            let a = try model.forward(tokens: [token], cache: &full, logits: .last).floats
-            let b = try model.forward(tokens: [token], cache: &last, logits: .last).floats
-            #expect(a == b)
+            let a = try model.forward(tokens: [token], cache: &full, logits: .last)
+            let b = try model.forward(tokens: [token], cache: &last, logits: .last)
+            #expect(maxDifference(a, b) <= tolerance)
         }
     }
 

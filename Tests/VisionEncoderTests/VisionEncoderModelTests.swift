@@ -55,7 +55,8 @@ import Testing
             let states = try encoder.hiddenStates(pixelValues: pixels, through: last)
             #expect(states.count == last + 1)
             for (i, state) in states.enumerated() {
-                #expect(state.floats == full[i].floats, "through \(last), state \(i)")
+                // Within float32 noise, not bit for bit: the kernel suites may switch the instruction set meanwhile.
+                #expect(maxAbsDiff(state, full[i]) <= 1e-5, "through \(last), state \(i)")
                 #expect(maxAbsDiff(state, try expected.tensor("hidden_states.\(i)")) <= 1e-4, "through \(last), state \(i)")
             }
         }
