@@ -396,6 +396,7 @@ typedef struct {
     gk_operand A, B;
     long M, N, K;              ///< K in slots (pairs on the pair table)
     float alpha, beta;
+    const float *bias;         ///< [N] added to each row of the sums as they are stored (alpha 1, beta 0), or NULL
     float *C;
     long ldc;
     long tiles, kc, vec0[GK_WR_MAX_TILES + 1];   ///< tile t holds A's 16-row vectors vec0[t] ..< vec0[t + 1]
@@ -427,8 +428,14 @@ static void wrows_pack_task(void *vctx, long begin, long end) {
 /// store_transposed's groups of four tokens for a whole block of GK_WR_ROWS = 6 rows with alpha 1 and beta 0 or 1
 /// (`add`): rows 0–3 through a 4×4 SSE transpose and rows 4–5 as pairs of floats, half the loads and stores of the
 /// scalar loop, which took about 4 % of a UNet step. Sums are the scalar loop's, bit for bit. Returns the tokens
-/// stored (a multiple of four); the scalar loop stores the rest.
-static long store_transposed6(const float *acc, long tokens, float *c, long ldc, int add) {
+/// stored (a multiple of four); the scalar loop stores the rest. With `bias` (and beta 0) the block's six biases are
+/// added instead of C's old values.
+static long store_transposed6(const float *acc, long tokens, float *c, long ldc, int add, const float *bias) {
+    __m128 bias03 = _mm_setzero_ps(), bias45 = _mm_setzero_ps();
+    if (bias) {
+        bias03 = _mm_loadu_ps(bias);
+        bias45 = _mm_setr_ps(bias[4], bias[5], bias[4], bias[5]);
+    }
     long i = 0;
     for (; i + 4 <= tokens; i += 4) {
         __m128 r0 = _mm_loadu_ps(acc + i), r1 = _mm_loadu_ps(acc + GK_WR_COLS + i);
@@ -446,6 +453,13 @@ static long store_transposed6(const float *acc, long tokens, float *c, long ldc,
             __m128 old_hi = _mm_loadh_pi(_mm_loadl_pi(_mm_setzero_ps(), (const __m64 *)(c2 + 4)), (const __m64 *)(c3 + 4));
             lo = _mm_add_ps(old_lo, lo);
             hi = _mm_add_ps(old_hi, hi);
+        } else if (bias) {
+            r0 = _mm_add_ps(r0, bias03);
+            r1 = _mm_add_ps(r1, bias03);
+            r2 = _mm_add_ps(r2, bias03);
+            r3 = _mm_add_ps(r3, bias03);
+            lo = _mm_add_ps(lo, bias45);
+            hi = _mm_add_ps(hi, bias45);
         }
         _mm_storeu_ps(c0, r0);
         _mm_storel_pi((__m64 *)(c0 + 4), lo);
@@ -460,18 +474,24 @@ static long store_transposed6(const float *acc, long tokens, float *c, long ldc,
 }
 #endif
 
-/// C[i, r] = alpha·acc[r, i] + beta·C[i, r] for r < rows, i < tokens (acc rows GK_WR_COLS apart). The arguments are
-/// locals, so the stores into C (floats, which could alias a context's fields) do not force reloads.
-static void store_transposed(const float *acc, long rows, long tokens, float *c, long ldc, float alpha, float beta) {
+/// C[i, r] = alpha·acc[r, i] + beta·C[i, r] for r < rows, i < tokens (acc rows GK_WR_COLS apart), or with `bias`
+/// (alpha 1, beta 0) C[i, r] = acc[r, i] + bias[r]: the sum C would hold had it been filled with the bias first and
+/// added to, without writing C twice and reading it back. The arguments are locals, so the stores into C (floats,
+/// which could alias a context's fields) do not force reloads.
+static void store_transposed(const float *acc, long rows, long tokens, float *c, long ldc, float alpha, float beta,
+                             const float *bias) {
 #if defined(__SSE2__)
     if (rows == GK_WR_ROWS && alpha == 1.0f && (beta == 0.0f || beta == 1.0f)) {
-        long done = store_transposed6(acc, tokens, c, ldc, beta == 1.0f);
+        long done = store_transposed6(acc, tokens, c, ldc, beta == 1.0f, bias);
         acc += done;
         c += done * ldc;
         tokens -= done;
     }
 #endif
-    if (alpha == 1.0f && beta == 0.0f) {
+    if (bias) {
+        for (long i = 0; i < tokens; i++, c += ldc)
+            for (long r = 0; r < rows; r++) c[r] = acc[r * GK_WR_COLS + i] + bias[r];
+    } else if (alpha == 1.0f && beta == 0.0f) {
         for (long i = 0; i < tokens; i++, c += ldc)
             for (long r = 0; r < rows; r++) c[r] = acc[r * GK_WR_COLS + i];
     } else if (alpha == 1.0f && beta == 1.0f) {
@@ -488,10 +508,10 @@ static void store_transposed(const float *acc, long rows, long tokens, float *c,
 
 /// Rows [6·block, 6·block + 6) of W against all of A: each depth block of those rows is read from W once, from DRAM,
 /// then from L1 by every tile of A, whose packed depth block stays in L2. The sums stay in `acc` across depth blocks
-/// and are stored transposed at the end: C[i, r] = alpha·sum + beta·C[i, r] for token i, row r of the block, into
-/// `c` (the block's first column, rows `ldc` apart).
+/// and are stored transposed at the end: C[i, r] = alpha·sum + beta·C[i, r] (or sum + bias[r]) for token i, row r
+/// of the block, into `c` (the block's first column, rows `ldc` apart).
 static void wrows_block(const gk_wrows_ctx *g, long block, float (*acc)[GK_WR_ROWS * GK_WR_COLS], float *c, long ldc,
-                        float alpha, float beta) {
+                        float alpha, float beta, const float *bias) {
     int pairs = g->B.type == GK_SRC_BF16_PAIRS;
     long full = pairs ? g->B.elements / 2 : g->K;   // slots with both elements inside the row
     size_t esize = pairs ? 2 : 4;
@@ -508,7 +528,7 @@ static void wrows_block(const gk_wrows_ctx *g, long block, float (*acc)[GK_WR_RO
     }
     for (long t = 0; t < g->tiles; t++) {
         long i0 = 16 * g->vec0[t], i1 = 16 * g->vec0[t + 1] < g->M ? 16 * g->vec0[t + 1] : g->M;
-        store_transposed(acc[t], rows, i1 - i0, c + i0 * ldc, ldc, alpha, beta);
+        store_transposed(acc[t], rows, i1 - i0, c + i0 * ldc, ldc, alpha, beta, bias);
     }
 }
 
@@ -526,20 +546,23 @@ static void wrows_range(const gk_wrows_ctx *g, long begin, long end, float (*acc
     enum { width = GK_WR_STAGED * GK_WR_ROWS };
     if (!stage) {
         for (long block = begin; block < end; block++)
-            wrows_block(g, block, acc, g->C + block * GK_WR_ROWS, g->ldc, g->alpha, g->beta);
+            wrows_block(g, block, acc, g->C + block * GK_WR_ROWS, g->ldc, g->alpha, g->beta,
+                        g->bias ? g->bias + block * GK_WR_ROWS : NULL);
         return;
     }
     for (long b0 = begin; b0 < end;) {
         long b1 = (b0 / GK_WR_STAGED + 1) * GK_WR_STAGED;
         if (b1 > end) b1 = end;
         for (long block = b0; block < b1; block++)
-            wrows_block(g, block, acc, stage + (block - b0) * GK_WR_ROWS, width, 1.0f, 0.0f);
+            wrows_block(g, block, acc, stage + (block - b0) * GK_WR_ROWS, width, 1.0f, 0.0f, NULL);
         long n0 = b0 * GK_WR_ROWS, n1 = b1 * GK_WR_ROWS < g->N ? b1 * GK_WR_ROWS : g->N, cols = n1 - n0;
         float alpha = g->alpha, beta = g->beta;
+        const float *bias = g->bias ? g->bias + n0 : NULL;
         for (long i = 0; i < g->M; i++) {
             const float *src = stage + i * width;
             float *dst = g->C + i * g->ldc + n0;
-            if (alpha == 1.0f && beta == 0.0f) memcpy(dst, src, sizeof(float) * (size_t)cols);
+            if (bias) for (long j = 0; j < cols; j++) dst[j] = src[j] + bias[j];
+            else if (alpha == 1.0f && beta == 0.0f) memcpy(dst, src, sizeof(float) * (size_t)cols);
             else if (alpha == 1.0f && beta == 1.0f) for (long j = 0; j < cols; j++) dst[j] += src[j];
             else if (beta == 0.0f) for (long j = 0; j < cols; j++) dst[j] = alpha * src[j];   // C is write-only
             else for (long j = 0; j < cols; j++) dst[j] = alpha * src[j] + beta * dst[j];
@@ -595,8 +618,9 @@ static int takes_weight_rows(const gk_kernel_table *t, gk_operand A, gk_operand 
 /// float32; 577 rows (CLIP-L/14-336) 0.87–0.95× in float32 and 0.95–1.0× with bf16 pairs; the UNet's 4096-row linear
 /// layers 0.5–0.9×.
 static int gemm_weight_rows(const gk_kernel_table *t, gk_operand A, gk_operand B, long M, long N, long K, float alpha,
-                            float beta, float *C, long ldc, int parallel) {
-    gk_wrows_ctx g = {.t = t, .A = A, .B = B, .M = M, .N = N, .K = K, .alpha = alpha, .beta = beta, .C = C, .ldc = ldc};
+                            float beta, const float *bias, float *C, long ldc, int parallel) {
+    gk_wrows_ctx g = {.t = t, .A = A, .B = B, .M = M, .N = N, .K = K, .alpha = alpha, .beta = beta, .bias = bias,
+                      .C = C, .ldc = ldc};
     long panels = wrows_layout(&g);
     g.apack = alloc_panels(panels);
     if (!g.apack) return 0;
@@ -645,7 +669,7 @@ static void gemm_packed(const gk_kernel_table *t, gk_operand A, gk_operand B, lo
             long rows = M - done < chunk ? M - done : chunk;
             gk_operand part = A;
             part.p = (const float *)A.p + done * A.ld;
-            if (!gemm_weight_rows(t, part, B, rows, N, K, alpha, beta, C + done * ldc, ldc, parallel)) break;
+            if (!gemm_weight_rows(t, part, B, rows, N, K, alpha, beta, NULL, C + done * ldc, ldc, parallel)) break;
         }
         if (done >= M) return;
         // Out of memory for A's panels: the rows not done yet go on below.
@@ -849,6 +873,24 @@ void gk_sgemm(int transA, int transB, long M, long N, long K, float alpha,
     gemm_packed(t, opA, opB, M, N, K, alpha, beta, C, ldc);
 }
 
+/// C = A·Wᵀ + bias on the weight-rows path (K in slots), in chunks of at most GK_WR_MAX_M rows of A. The bias is
+/// added as each block's sums are stored, the same sums as filling C with it and adding (bit for bit), without
+/// writing C twice and reading it back. Returns the rows done: 0 when the path does not apply, fewer than M when
+/// A's panels could not be allocated.
+static long weight_rows_linear(const gk_kernel_table *t, gk_operand A, gk_operand B, long M, long N, long K,
+                               const float *bias, float *C, long ldc) {
+    if (!takes_weight_rows(t, A, B, M)) return 0;
+    int parallel = gk_get_num_threads() > 1 && M * N * K >= GK_PARALLEL_MIN_FMAS;
+    long chunk = even_block(M, GK_WR_MAX_M, 16), done = 0;
+    for (; done < M; done += chunk) {
+        long rows = M - done < chunk ? M - done : chunk;
+        gk_operand part = A;
+        part.p = (const float *)A.p + done * A.ld;
+        if (!gemm_weight_rows(t, part, B, rows, N, K, 1.0f, 0.0f, bias, C + done * ldc, ldc, parallel)) return done;
+    }
+    return M;
+}
+
 static void linear(long M, long N, long K, const float *A, long lda, const void *W, long ldw, int type,
                    const float *bias, float *C, long ldc) {
     if (M <= 0 || N <= 0) return;
@@ -864,6 +906,11 @@ static void linear(long M, long N, long K, const float *A, long lda, const void 
         gemm_small_m(&s);
         return;
     }
+    long done = weight_rows_linear(t, (gk_operand){A, lda, 0, GK_SRC_F32}, opB, M, N, K, bias, C, ldc);
+    if (done == M) return;
+    A += done * lda;
+    C += done * ldc;
+    M -= done;
     float beta = 0.0f;
     if (bias) {
         for (long i = 0; i < M; i++) memcpy(C + i * ldc, bias, sizeof(float) * (size_t)N);
@@ -928,6 +975,11 @@ void gk_linear_bf16w_bf16a(long M, long N, long K, const float *A, long lda, con
         }
     }
     if (pairs && M > GK_SMALL_M) {
+        long done = weight_rows_linear(pairs, opA, opB, M, N, (K + 1) / 2, bias, C, ldc);
+        if (done == M) return;
+        opA.p = A + done * lda;
+        C += done * ldc;
+        M -= done;
         if (bias) {
             for (long i = 0; i < M; i++) memcpy(C + i * ldc, bias, sizeof(float) * (size_t)N);
             beta = 1.0f;
@@ -993,9 +1045,6 @@ static int linear_group(const gk_kernel_table *t, int count, long M, long K, gk_
     long panels = wrows_layout(&g.part[0]);
     float *apack = alloc_panels(panels);   // the largest chunk's panels, reused by every chunk
     if (!apack) return 0;
-    for (int p = 0; p < count; p++)
-        if (bias[p])
-            for (long i = 0; i < M; i++) memcpy(C[p] + i * ldc[p], bias[p], sizeof(float) * (size_t)N[p]);
     int parallel = gk_get_num_threads() > 1 && M * columns * K >= GK_PARALLEL_MIN_FMAS;
     for (long done = 0; done < M; done += chunk) {
         long rows = M - done < chunk ? M - done : chunk;
@@ -1007,7 +1056,7 @@ static int linear_group(const gk_kernel_table *t, int count, long M, long K, gk_
             w.p = W[p];
             w.ld = ldw[p];
             g.part[p] = (gk_wrows_ctx){.t = t, .A = part, .B = w, .M = rows, .N = N[p], .K = K, .alpha = 1.0f,
-                                       .beta = bias[p] ? 1.0f : 0.0f, .C = C[p] + done * ldc[p], .ldc = ldc[p],
+                                       .beta = 0.0f, .bias = bias[p], .C = C[p] + done * ldc[p], .ldc = ldc[p],
                                        .apack = apack};
             wrows_layout(&g.part[p]);
             g.first[p + 1] = g.first[p] + (N[p] + GK_WR_ROWS - 1) / GK_WR_ROWS;
