@@ -655,6 +655,21 @@ static void naive_product(gk_operand A, gk_operand B, long M, long N, long K, fl
         }
 }
 
+/// gemm_weight_rows over all M rows of A, in chunks of at most GK_WR_MAX_M rows: C = alpha·A·Wᵀ + beta·C, or
+/// A·Wᵀ + bias (alpha 1, beta 0). Returns the rows done: M, or fewer when A's panels could not be allocated.
+static long weight_rows_chunks(const gk_kernel_table *t, gk_operand A, gk_operand B, long M, long N, long K,
+                               float alpha, float beta, const float *bias, float *C, long ldc) {
+    int parallel = gk_get_num_threads() > 1 && M * N * K >= GK_PARALLEL_MIN_FMAS;
+    long chunk = even_block(M, GK_WR_MAX_M, 16);
+    for (long done = 0; done < M; done += chunk) {
+        long rows = M - done < chunk ? M - done : chunk;
+        gk_operand part = A;
+        part.p = (const float *)A.p + done * A.ld;
+        if (!gemm_weight_rows(t, part, B, rows, N, K, alpha, beta, bias, C + done * ldc, ldc, parallel)) return done;
+    }
+    return M;
+}
+
 static void gemm_packed(const gk_kernel_table *t, gk_operand A, gk_operand B, long M, long N, long K,
                         float alpha, float beta, float *C, long ldc) {
     gk_gemm_ctx g = {.t = t, .A = A, .B = B, .M = M, .N = N, .K = K, .alpha = alpha, .beta = beta,
@@ -664,14 +679,8 @@ static void gemm_packed(const gk_kernel_table *t, gk_operand A, gk_operand B, lo
     // Weights stored [N,K] whose rows the table's weight-rows kernel reads as they are (float32 on the float32
     // tables, bf16 pairs on the pair table): the weight-rows path, in chunks of at most GK_WR_MAX_M rows of A.
     if (takes_weight_rows(t, A, B, M)) {
-        long chunk = even_block(M, GK_WR_MAX_M, 16), done = 0;
-        for (; done < M; done += chunk) {
-            long rows = M - done < chunk ? M - done : chunk;
-            gk_operand part = A;
-            part.p = (const float *)A.p + done * A.ld;
-            if (!gemm_weight_rows(t, part, B, rows, N, K, alpha, beta, NULL, C + done * ldc, ldc, parallel)) break;
-        }
-        if (done >= M) return;
+        long done = weight_rows_chunks(t, A, B, M, N, K, alpha, beta, NULL, C, ldc);
+        if (done == M) return;
         // Out of memory for A's panels: the rows not done yet go on below.
         A.p = (const float *)A.p + done * A.ld;
         C += done * ldc;
@@ -873,22 +882,12 @@ void gk_sgemm(int transA, int transB, long M, long N, long K, float alpha,
     gemm_packed(t, opA, opB, M, N, K, alpha, beta, C, ldc);
 }
 
-/// C = A·Wᵀ + bias on the weight-rows path (K in slots), in chunks of at most GK_WR_MAX_M rows of A. The bias is
-/// added as each block's sums are stored, the same sums as filling C with it and adding (bit for bit), without
-/// writing C twice and reading it back. Returns the rows done: 0 when the path does not apply, fewer than M when
-/// A's panels could not be allocated.
+/// C = A·Wᵀ + bias on the weight-rows path (K in slots). The bias is added as each block's sums are stored, the
+/// same sums as filling C with it and adding (bit for bit), without writing C twice and reading it back. Returns the
+/// rows done: 0 when the path does not apply, fewer than M when A's panels could not be allocated.
 static long weight_rows_linear(const gk_kernel_table *t, gk_operand A, gk_operand B, long M, long N, long K,
                                const float *bias, float *C, long ldc) {
-    if (!takes_weight_rows(t, A, B, M)) return 0;
-    int parallel = gk_get_num_threads() > 1 && M * N * K >= GK_PARALLEL_MIN_FMAS;
-    long chunk = even_block(M, GK_WR_MAX_M, 16), done = 0;
-    for (; done < M; done += chunk) {
-        long rows = M - done < chunk ? M - done : chunk;
-        gk_operand part = A;
-        part.p = (const float *)A.p + done * A.ld;
-        if (!gemm_weight_rows(t, part, B, rows, N, K, 1.0f, 0.0f, bias, C + done * ldc, ldc, parallel)) return done;
-    }
-    return M;
+    return takes_weight_rows(t, A, B, M) ? weight_rows_chunks(t, A, B, M, N, K, 1.0f, 0.0f, bias, C, ldc) : 0;
 }
 
 static void linear(long M, long N, long K, const float *A, long lda, const void *W, long ldw, int type,
