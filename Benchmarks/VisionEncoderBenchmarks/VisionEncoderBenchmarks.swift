@@ -37,22 +37,28 @@ func pixels(_ size: Int) -> Tensor {
     Tensor(repeating: 0.25, shape: [1, 3, size, size])
 }
 
+/// Times `model().encode` on a `size`² image in `precision` (the model is built before the clock starts).
+func encoderBenchmark(_ name: String, precision: MatmulPrecision, size: Int, hiddenStates: Bool,
+                      model: @escaping @Sendable () throws -> any ImageEncoder) {
+    Benchmark(name) { benchmark in
+        let encoder = try model()
+        let input = pixels(size)
+        try MatmulPrecision.$current.withValue(precision) {
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                blackHole(try encoder.encode(pixelValues: input, outputHiddenStates: hiddenStates))
+            }
+            benchmark.stopMeasurement()
+        }
+    }
+}
+
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .throughput], timeUnits: .milliseconds,
         warmupIterations: quick ? 0 : 1,
         maxDuration: .seconds(quick ? 1 : 30), maxIterations: quick ? 1 : 10)
     ThreadPool.threadCount = 2
-
-    Benchmark("ViT-B/16 224 forward") { benchmark in
-        let model = try vitBase()
-        let input = pixels(224)
-        benchmark.startMeasurement()
-        for _ in benchmark.scaledIterations {
-            blackHole(try model.encode(pixelValues: input, outputHiddenStates: false))
-        }
-        benchmark.stopMeasurement()
-    }
 
     Benchmark("12MP JPEG decode + CLIP preprocess") { benchmark in
         let jpeg = try largeJPEG()
@@ -67,38 +73,14 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.stopMeasurement()
     }
 
-    Benchmark("CLIP ViT-L/14 336 forward") { benchmark in
-        let model = try clipLarge()
-        let input = pixels(336)
-        benchmark.startMeasurement()
-        for _ in benchmark.scaledIterations {
-            blackHole(try model.encode(pixelValues: input, outputHiddenStates: true))
+    // Float32, then bf16 checkpoints computed in bf16 (MatmulPrecision.bfloat16), as PyTorch computes a bf16 model.
+    for (dtype, suffix) in [(DType.float32, ""), (.bfloat16, ", bf16")] {
+        let precision: MatmulPrecision = dtype == .bfloat16 ? .bfloat16 : .float32
+        encoderBenchmark("ViT-B/16 224 forward\(suffix)", precision: precision, size: 224, hiddenStates: false) {
+            try vitBase(dtype)
         }
-        benchmark.stopMeasurement()
-    }
-
-    // bf16 checkpoints computed in bf16 (MatmulPrecision.bfloat16), as PyTorch computes a bf16 model.
-    Benchmark("ViT-B/16 224 forward, bf16") { benchmark in
-        let model = try vitBase(.bfloat16)
-        let input = pixels(224)
-        try MatmulPrecision.$current.withValue(.bfloat16) {
-            benchmark.startMeasurement()
-            for _ in benchmark.scaledIterations {
-                blackHole(try model.encode(pixelValues: input, outputHiddenStates: false))
-            }
-            benchmark.stopMeasurement()
-        }
-    }
-
-    Benchmark("CLIP ViT-L/14 336 forward, bf16") { benchmark in
-        let model = try clipLarge(.bfloat16)
-        let input = pixels(336)
-        try MatmulPrecision.$current.withValue(.bfloat16) {
-            benchmark.startMeasurement()
-            for _ in benchmark.scaledIterations {
-                blackHole(try model.encode(pixelValues: input, outputHiddenStates: true))
-            }
-            benchmark.stopMeasurement()
+        encoderBenchmark("CLIP ViT-L/14 336 forward\(suffix)", precision: precision, size: 336, hiddenStates: true) {
+            try clipLarge(dtype)
         }
     }
 }

@@ -11,6 +11,8 @@ public struct LlavaForConditionalGeneration: CheckpointLoadable {
     public let config: LlavaConfig
     public let visionTower: any ImageEncoder
     public let languageModel: any LanguageModel
+    /// `vision_feature_layer` as indices into the tower's hidden states, checked at load.
+    let featureStateIndices: [Int]
     let projectorIn: Linear
     let projectorActivation: Activation
     let projectorOut: Linear
@@ -34,7 +36,8 @@ public struct LlavaForConditionalGeneration: CheckpointLoadable {
         let textSection = try file.section("text_config")
         languageModel = try LanguageModelLoading.make(configuration: textSection.jsonData(), path: textSection.path, weights: text)
 
-        _ = try Self.hiddenStateIndices(config.visionFeatureLayers, stateCount: visionTower.layerCount + 1, path: file.path)
+        featureStateIndices = try Self.hiddenStateIndices(config.visionFeatureLayers,
+                                                          stateCount: visionTower.layerCount + 1, path: file.path)
         let visionWidth = visionTower.hiddenSize * config.visionFeatureLayers.count
         let projector = WeightLoader(source: weights, prefix: weights.contains("multi_modal_projector.linear_1.weight")
                                          ? "multi_modal_projector" : "model.multi_modal_projector")
@@ -58,10 +61,9 @@ public struct LlavaForConditionalGeneration: CheckpointLoadable {
 
     /// Image features in the language model's embedding space: `[images · imageFeatureCount, hidden]`.
     public func imageFeatures(pixelValues: Tensor) throws -> Tensor {
-        let indices = try Self.hiddenStateIndices(config.visionFeatureLayers, stateCount: visionTower.layerCount + 1)
         // The tower stops at the deepest layer read: LLaVA-1.5 skips its last layer and final norm.
-        let states = try visionTower.hiddenStates(pixelValues: pixelValues, through: indices.max() ?? 0)
-        let selected = indices.map { index -> Tensor in
+        let states = try visionTower.hiddenStates(pixelValues: pixelValues, through: featureStateIndices.max() ?? 0)
+        let selected = featureStateIndices.map { index -> Tensor in
             let s = states[index]
             // "default" drops the class token, which the projector was not trained on.
             return config.visionFeatureSelectStrategy == "default" ? s.sliced(axis: 1, 1..<s.shape[1]) : s
@@ -73,7 +75,7 @@ public struct LlavaForConditionalGeneration: CheckpointLoadable {
 
     /// `vision_feature_layer` entries as indices into the tower's hidden states (negative ones count from the end,
     /// as Python's indexing does).
-    static func hiddenStateIndices(_ layers: [Int], stateCount: Int, path: String = "config.json") throws -> [Int] {
+    static func hiddenStateIndices(_ layers: [Int], stateCount: Int, path: String) throws -> [Int] {
         try layers.map { layer in
             let index = layer < 0 ? stateCount + layer : layer
             guard (0..<stateCount).contains(index) else {

@@ -17,7 +17,7 @@ public struct BlipVisionConfig: VisionTransformerConfigurable {
 /// `BlipVisionModel`: a ViT with a biased patch conv, class embedding and learned positions, pre-norm layers with
 /// one fused `qkv` projection, and `post_layernorm` over the whole sequence. The captioning decoder reads that
 /// normed sequence (`last_hidden_state`).
-public struct BlipVisionModel: VisionTransformerEncoder {
+public struct BlipVisionModel: VisionTransformerEncoder, EncoderLayerStack {
     public var classTokenCount: Int { 1 }
     public let config: BlipVisionConfig
     let patchEmbedding: PatchEmbedding
@@ -52,9 +52,7 @@ public struct BlipVisionModel: VisionTransformerEncoder {
     }
 
     public func hiddenStates(pixelValues: Tensor, through last: Int) throws -> [Tensor] {
-        try validate(pixelValues: pixelValues)
-        try validate(hiddenState: last)
-        return runEncoder(Array(layers.prefix(last)), embeddings(pixelValues), collect: true).1
+        try layerStates(pixelValues: pixelValues, through: last)
     }
 
     /// Class token, patches, then positions.

@@ -22,7 +22,7 @@ public struct CLIPVisionConfig: VisionTransformerConfigurable {
 /// Supervision", 2021) as transformers' `CLIPVisionModel` / `CLIPVisionModelWithProjection`:
 /// bias-free patch conv, class embedding, positions, a LayerNorm *before* the encoder, and a LayerNorm on the
 /// class token only for the pooled output. LLaVA reads `hiddenStates[-2]` of this model.
-public struct CLIPVisionModel: VisionTransformerEncoder {
+public struct CLIPVisionModel: VisionTransformerEncoder, EncoderLayerStack {
     public var classTokenCount: Int { 1 }
     public let config: CLIPVisionConfig
     let patchEmbedding: PatchEmbedding
@@ -66,9 +66,7 @@ public struct CLIPVisionModel: VisionTransformerEncoder {
     }
 
     public func hiddenStates(pixelValues: Tensor, through last: Int) throws -> [Tensor] {
-        try validate(pixelValues: pixelValues)
-        try validate(hiddenState: last)
-        return runEncoder(Array(layers.prefix(last)), embeddings(pixelValues), collect: true).1
+        try layerStates(pixelValues: pixelValues, through: last)
     }
 
     /// Class token, patches, positions, then the LayerNorm CLIP puts before its encoder.

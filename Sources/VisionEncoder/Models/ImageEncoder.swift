@@ -66,3 +66,20 @@ extension ImageEncoder {
         }
     }
 }
+
+/// The encoders built as embeddings followed by GenCore's `EncoderLayer` stack (ViT, CLIP, SigLIP, BLIP): they share
+/// ``ImageEncoder/hiddenStates(pixelValues:through:)``.
+protocol EncoderLayerStack: ImageEncoder {
+    var layers: [EncoderLayer] { get }
+    /// What enters the first layer.
+    func embeddings(_ pixelValues: Tensor) -> Tensor
+}
+
+extension EncoderLayerStack {
+    /// The embeddings and the outputs of the first `last` layers; the layers after them do not run.
+    func layerStates(pixelValues: Tensor, through last: Int) throws -> [Tensor] {
+        try validate(pixelValues: pixelValues)
+        try validate(hiddenState: last)
+        return runEncoder(Array(layers.prefix(last)), embeddings(pixelValues), collect: true).1
+    }
+}

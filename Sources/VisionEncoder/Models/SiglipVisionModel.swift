@@ -22,7 +22,7 @@ public struct SiglipVisionConfig: VisionTransformerConfigurable {
 /// SigLIP's image tower (Zhai et al., "Sigmoid Loss for Language Image Pre-Training", 2023) as transformers'
 /// `SiglipVisionModel`: no class token, a LayerNorm after the encoder, and a multi-head attention-pooling head
 /// in which one learned probe attends over all patches.
-public struct SiglipVisionModel: VisionTransformerEncoder {
+public struct SiglipVisionModel: VisionTransformerEncoder, EncoderLayerStack {
     public var classTokenCount: Int { 0 }
     public let config: SiglipVisionConfig
     let patchEmbedding: PatchEmbedding
@@ -57,9 +57,7 @@ public struct SiglipVisionModel: VisionTransformerEncoder {
     }
 
     public func hiddenStates(pixelValues: Tensor, through last: Int) throws -> [Tensor] {
-        try validate(pixelValues: pixelValues)
-        try validate(hiddenState: last)
-        return runEncoder(Array(layers.prefix(last)), embeddings(pixelValues), collect: true).1
+        try layerStates(pixelValues: pixelValues, through: last)
     }
 
     /// Patches plus positions (SigLIP has no class token).

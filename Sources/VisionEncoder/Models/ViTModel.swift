@@ -27,7 +27,7 @@ public struct ViTConfig: VisionTransformerConfigurable {
 
 /// ViT (Dosovitskiy et al., "An Image is Worth 16x16 Words", 2020) as transformers' `ViTModel`:
 /// patch embedding + [CLS] + learned positions, pre-norm encoder, final LayerNorm, and a tanh pooler on [CLS].
-public struct ViTModel: VisionTransformerEncoder {
+public struct ViTModel: VisionTransformerEncoder, EncoderLayerStack {
     public var classTokenCount: Int { 1 }
     public let config: ViTConfig
     let patchEmbedding: PatchEmbedding
@@ -66,9 +66,7 @@ public struct ViTModel: VisionTransformerEncoder {
     }
 
     public func hiddenStates(pixelValues: Tensor, through last: Int) throws -> [Tensor] {
-        try validate(pixelValues: pixelValues)
-        try validate(hiddenState: last)
-        return runEncoder(Array(layers.prefix(last)), embeddings(pixelValues), collect: true).1
+        try layerStates(pixelValues: pixelValues, through: last)
     }
 
     /// Patches, then [CLS] in front, then learned absolute positions.
