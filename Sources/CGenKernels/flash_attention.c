@@ -7,6 +7,11 @@
 // micro-kernel as [keys][queries] with a query panel's width, which is exactly the B-panel layout the second
 // product Oᵀ += Vᵀ Pᵀ reads. K and Vᵀ are packed once per head as A panels; the softmax runs down the key axis,
 // one vector of queries at a time; only the final Oᵀ is transposed into the output.
+//
+// Causal attention (a decoder's prefill) walks each query panel's keys only up to its last query's horizon and
+// hides the keys past each query's own with -inf in the last block it reaches: the masked triangle costs at most
+// one panel of queries per key, and K and V are packed once per key/value head instead of once per 32 query rows
+// and query head as the materialised path did.
 #include "gk_internal.h"
 #include "ops_table.h"
 #include <stdlib.h>
@@ -18,6 +23,7 @@ enum { KEY_PANELS = 40, QUERY_PANELS = 4 };
 
 typedef struct {
     long B, Hq, Hkv, Tq, Tk, D, Dv, qblocks;
+    int causal;                      ///< query i sees keys j ≤ i + Tk - Tq (bottom-right, the KV-cache convention)
     long key_panels, value_panels;   ///< mr-row A panels over the keys (K) and over Dv (Vᵀ)
     const float *q, *k, *v;
     const long *qs, *ks, *vs;
@@ -109,25 +115,43 @@ static void flash_range(void *vctx, long begin, long end) {
         memset(acc, 0, sizeof(float) * (size_t)(dv_rows * R));
         for (long j = 0; j < R; j++) { run_max[j] = -__builtin_inff(); run_sum[j] = 0.0f; }
 
-        for (long k0 = 0; k0 < c->Tk; k0 += KB) {
-            long keys = c->Tk - k0 < KB ? c->Tk - k0 : KB;
+        // Past the last query's horizon no key is seen: Tk, or under a causal mask that query's own horizon.
+        const long shift = c->Tk - c->Tq;
+        long horizon = c->causal ? i0 + rows + shift : c->Tk;
+        if (horizon > c->Tk) horizon = c->Tk;
+        for (long k0 = 0; k0 < horizon; k0 += KB) {
+            long keys = horizon - k0 < KB ? horizon - k0 : KB;
             for (long s = 0; s < qpanels; s++) {
+                long first = i0 + s * nr, cols = rows - s * nr < nr ? rows - s * nr : nr, panel_keys = keys;
+                if (c->causal) {
+                    long seen = first + cols + shift - k0;   // keys of this block the panel's last query sees
+                    if (seen <= 0) continue;                 // nothing left for this panel: earlier blocks held all
+                    if (seen < panel_keys) panel_keys = seen;
+                }
                 float *st = scores + s * KB * nr;
                 // Sᵀ = scale · K Qᵀ for this key block: [keys][nr], a B panel for the product below. Padding
                 // queries (past the last row) see zero queries: finite scores, never written out.
-                for (long p = 0; p * mr < keys; p++) {
-                    long m = keys - p * mr < mr ? keys - p * mr : mr;
+                for (long p = 0; p * mr < panel_keys; p++) {
+                    long m = panel_keys - p * mr < mr ? panel_keys - p * mr : mr;
                     kt->ukernel(D, kp + (k0 / mr + p) * D * mr, qpack + s * D * nr, st + p * mr * nr, nr, c->scale,
                                 0.0f, m, nr);
                 }
-                c->ot->online_softmax_columns(st, keys, nr, run_max + s * nr, run_sum + s * nr, corr + s * nr);
+                // Keys past a query's own horizon. A query that sees no key at all keeps an all -inf column
+                // (NaN through the softmax) and a zero sum: NaN out, as torch's math path gives.
+                if (c->causal && k0 + panel_keys > first + shift + 1) {
+                    for (long j = 0; j < cols; j++)
+                        for (long kk = first + j + shift + 1 - k0 < 0 ? 0 : first + j + shift + 1 - k0;
+                             kk < panel_keys; kk++)
+                            st[kk * nr + j] = -__builtin_inff();
+                }
+                c->ot->online_softmax_columns(st, panel_keys, nr, run_max + s * nr, run_sum + s * nr, corr + s * nr);
                 // Earlier output shrinks by each query's change of max, then Oᵀ += Vᵀ Pᵀ.
                 for (long f = 0; f < Dv; f++)
                     for (long j = 0; j < nr; j++) acc[f * R + s * nr + j] *= corr[s * nr + j];
                 for (long p = 0; p < c->value_panels; p++) {
                     long m = Dv - p * mr < mr ? Dv - p * mr : mr;
-                    kt->ukernel(keys, vp + p * c->Tk * mr + k0 * mr, st, acc + p * mr * R + s * nr, R, 1.0f, 1.0f, m,
-                                nr);
+                    kt->ukernel(panel_keys, vp + p * c->Tk * mr + k0 * mr, st, acc + p * mr * R + s * nr, R, 1.0f,
+                                1.0f, m, nr);
                 }
             }
         }
@@ -143,10 +167,10 @@ static void flash_range(void *vctx, long begin, long end) {
 
 int gk_flash_attention_f32(const gk_ops_table *ot, long B, long Hq, long Hkv, long Tq, long Tk, long D, long Dv,
                            const float *q, const long *qs, const float *k, const long *ks, const float *v,
-                           const long *vs, float scale, float *out) {
+                           const long *vs, int causal, float scale, float *out) {
     const gk_kernel_table *kt = gk_table();
     long rows_per_block = QUERY_PANELS * kt->nr;
-    flash_ctx c = {B, Hq, Hkv, Tq, Tk, D, Dv, (Tq + rows_per_block - 1) / rows_per_block,
+    flash_ctx c = {B, Hq, Hkv, Tq, Tk, D, Dv, (Tq + rows_per_block - 1) / rows_per_block, causal,
                    (Tk + kt->mr - 1) / kt->mr, (Dv + kt->mr - 1) / kt->mr, q, k, v, qs, ks, vs, scale, out,
                    NULL, NULL, kt, ot};
     // From the block cache (gk_memory.h): every layer of a model packs the same sizes.

@@ -326,15 +326,14 @@ void gk_attention_f32(long B, long Hq, long Hkv, long Tq, long Tk, long D, long 
                       const float *v, const long *v_strides, const float *mask, const long *mask_strides,
                       int causal, float scale, float *out) {
     if (B <= 0 || Hq <= 0 || Hkv <= 0 || Tq <= 0 || Dv <= 0 || Hq % Hkv != 0) return;
-    // Long unmasked sequences (image encoders, UNet and VAE attention) go through the blocked online softmax;
-    // masks, causal prefill and short query runs (decode) keep the materialised scores.
-    if (!mask && !causal && Tq >= 16 && Tk >= 16 && D > 0 &&
-        gk_flash_attention_f32(ops(), B, Hq, Hkv, Tq, Tk, D, Dv, q, q_strides, k, k_strides, v, v_strides, scale,
-                               out) == 0)
+    // Long unmasked sequences (image encoders, UNet and VAE attention, a decoder's causal prefill) go through the
+    // blocked online softmax; additive masks and short query runs (decode) keep the materialised scores.
+    if (!mask && Tq >= 16 && Tk >= 16 && D > 0 &&
+        gk_flash_attention_f32(ops(), B, Hq, Hkv, Tq, Tk, D, Dv, q, q_strides, k, k_strides, v, v_strides, causal,
+                               scale, out) == 0)
         return;
-    // Causal: blocks of 32 rows, each multiplying only the keys up to its own last row, so little of the masked
-    // triangle is computed (Zen 4, 2 threads, 32 heads of 64 over 22 layers: 128 tokens 21.7 → 15.6 ms, 600 tokens
-    // 332 → 265 ms, 1024 tokens 877 → 754 ms; 64-row blocks were in between, 16-row ones slower at 128 tokens).
+    // Causal (when the blocked path could not get its buffers, or few rows): blocks of 32 rows, each multiplying
+    // only the keys up to its own last row, so little of the masked triangle is computed.
     long rows = causal && query_block(Tk) > 32 ? 32 : query_block(Tk);
     attention_ctx c = {B, Hq, Hkv, Tq, Tk, D, Dv, rows, (Tq + rows - 1) / rows,
                        q, k, v, mask, q_strides, k_strides, v_strides, mask_strides, causal, scale, out, ops()};

@@ -50,14 +50,17 @@ import Testing
         #expect(worst <= 2e-6 * largest, "\(worst) vs \(largest)")
     }
 
-    /// Unmasked, non-causal attention long enough for the blocked online-softmax path (flash_attention.c): query
-    /// blocks with a partial last one, keys across several 256-key blocks and a partial micro-panel, head sizes
-    /// that are not multiples of the vector width, GQA, K/V as prefixes of a NaN-padded cache, and scores that
-    /// grow along the keys so each new key block raises the running max. Against a direct double-precision
-    /// softmax, within 2e-6 · max.
+    /// Unmasked attention long enough for the blocked online-softmax path (flash_attention.c): query blocks with a
+    /// partial last one, keys across several key blocks (480 keys with AVX-512's 12-row panels, 240 with AVX2's)
+    /// and a partial micro-panel, head sizes that are not multiples of the vector width, GQA, K/V as prefixes of a
+    /// NaN-padded cache, and scores that grow along the keys so each new key block raises the running max.
+    /// Causal cases (bottom-right): more keys than queries with the horizon crossing a key block inside a query
+    /// panel, a square prefill over several query blocks, and more queries than keys, whose first rows see no key
+    /// and must be NaN. Against a direct double-precision softmax, within 2e-6 · max.
     static func checkBlockedAttention() {
-        let shapes: [(b: Int, hq: Int, hkv: Int, tq: Int, tk: Int, d: Int, dv: Int)] = [
-            (2, 6, 2, 61, 300, 40, 24), (1, 1, 1, 16, 16, 3, 5), (1, 2, 1, 100, 531, 17, 33),
+        let shapes: [(b: Int, hq: Int, hkv: Int, tq: Int, tk: Int, d: Int, dv: Int, causal: Bool)] = [
+            (2, 6, 2, 61, 300, 40, 24, false), (1, 1, 1, 16, 16, 3, 5, false), (1, 2, 1, 100, 531, 17, 33, false),
+            (1, 4, 2, 100, 531, 17, 33, true), (1, 2, 1, 520, 520, 20, 12, true), (1, 3, 1, 70, 50, 8, 8, true),
         ]
         for s in shapes {
             let q = Tensor(shape: [s.b, s.hq, s.tq, s.d],
@@ -69,28 +72,35 @@ import Testing
             let v = Tensor(shape: [s.b, s.hkv, s.tk, s.dv],
                            values: (0..<(s.b * s.hkv * s.tk * s.dv)).map { Float(($0 * 31) % 23) / 11 - 0.5 })
             let out = scaledDotProductAttention(query: q, key: paddedLayout(k, axis: 2, extra: 7),
-                                                value: paddedLayout(v, axis: 2, extra: 7)).floats
+                                                value: paddedLayout(v, axis: 2, extra: 7), isCausal: s.causal).floats
             let qs = q.floats, ks = k.floats, vs = v.floats, scale = 1 / Double(s.d).squareRoot()
-            var worst = 0.0, largest = 0.0
+            var worst = 0.0, largest = 0.0, misplacedNaNs = 0
             for b in 0..<s.b {
                 for h in 0..<s.hq {
                     let kv = b * s.hkv + h / (s.hq / s.hkv)
                     for i in 0..<s.tq {
-                        let qRow = ((b * s.hq + h) * s.tq + i) * s.d
-                        let logits = (0..<s.tk).map { j in
+                        let qRow = ((b * s.hq + h) * s.tq + i) * s.d, oRow = ((b * s.hq + h) * s.tq + i) * s.dv
+                        let visible = s.causal ? min(s.tk, max(0, i + s.tk - s.tq + 1)) : s.tk
+                        if visible == 0 {
+                            misplacedNaNs += (0..<s.dv).filter { !out[oRow + $0].isNaN }.count
+                            continue
+                        }
+                        let logits = (0..<visible).map { j in
                             (0..<s.d).reduce(0.0) { $0 + Double(qs[qRow + $1]) * Double(ks[(kv * s.tk + j) * s.d + $1]) } * scale
                         }
                         let top = logits.max() ?? 0
                         let weights = logits.map { exp($0 - top) }, total = weights.reduce(0, +)
                         for e in 0..<s.dv {
-                            let expected = (0..<s.tk).reduce(0.0) { $0 + weights[$1] * Double(vs[(kv * s.tk + $1) * s.dv + e]) } / total
-                            worst = max(worst, abs(expected - Double(out[((b * s.hq + h) * s.tq + i) * s.dv + e])))
+                            let expected = (0..<visible).reduce(0.0) { $0 + weights[$1] * Double(vs[(kv * s.tk + $1) * s.dv + e]) } / total
+                            let got = Double(out[oRow + e])
+                            worst = max(worst, got.isFinite ? abs(expected - got) : .infinity)
                             largest = max(largest, abs(expected))
                         }
                     }
                 }
             }
             #expect(worst <= 2e-6 * largest, "\(s): \(worst) vs \(largest)")
+            #expect(misplacedNaNs == 0, "\(s): \(misplacedNaNs) outputs of queries that see no key are not NaN")
         }
     }
 
