@@ -7,7 +7,8 @@ it writes, into Tests/TextModelsTests/Fixtures/Models/<name>/:
   - expected.json: a fixed prompt (12 ids), the full [T, vocab] logits of the reloaded checkpoint computed in
     float32, and the 32-token greedy continuation from `model.generate(do_sample=False)` with eos stopping off.
   - llama_bf16_compute/: a bf16 Llama and expected_bfloat16_compute.json, its prompt logits with every Linear's input
-    rounded to bf16 (what GenKit's MatmulPrecision.bfloat16 computes).
+    rounded to bf16 and attention computed from bf16-rounded operands (what GenKit's MatmulPrecision.bfloat16
+    computes).
 
 It also writes Fixtures/Models/logits_processors.json: a random logits row, a token history, and the rows produced by
 transformers' LogitsProcessors (temperature, top-k, top-p, min-p, repetition penalty, and the chain in
@@ -25,6 +26,7 @@ import shutil
 import numpy as np
 import torch
 from transformers import (
+    AttentionInterface,
     AutoModelForCausalLM,
     GenerationConfig,
     GPT2Config,
@@ -204,10 +206,29 @@ def make_processor_fixture():
         json.dump(fixture, f, indent=1)
 
 
+def bfloat16_rounded_attention(module, query, key, value, attention_mask, scaling, dropout=0.0, **kwargs):
+    """Attention as GenKit's MatmulPrecision.bfloat16 computes a prompt (and PyTorch's CPU flash attention a bf16
+    model): q, k and v rounded to bf16, scores summed in float32, causal (the prompt is the whole sequence), the
+    exponentials e^(s - max) rounded to bf16 for the product with v and divided by the sum of the unrounded ones."""
+    rounded = lambda t: t.to(torch.bfloat16).to(torch.float32)
+    groups = module.num_key_value_groups
+    q = rounded(query)
+    k = rounded(key).repeat_interleave(groups, dim=1)
+    v = rounded(value).repeat_interleave(groups, dim=1)
+    scores = torch.matmul(q, k.transpose(2, 3)) * scaling
+    tq, tk = scores.shape[-2], scores.shape[-1]
+    hidden = torch.ones(tq, tk, dtype=torch.bool).triu(diagonal=1 + tk - tq)
+    scores = scores.masked_fill(hidden, float("-inf"))
+    exponentials = torch.exp(scores - scores.amax(dim=-1, keepdim=True))
+    out = torch.matmul(rounded(exponentials), v) / exponentials.sum(dim=-1, keepdim=True)
+    return out.transpose(1, 2).contiguous(), None
+
+
 def make_bfloat16_compute_fixture(name="llama_bf16_compute"):
     """A bf16 Llama (GQA, untied) and its prompt logits computed as GenKit's MatmulPrecision.bfloat16 computes them:
     float32 throughout, except that every nn.Linear's input is rounded to bfloat16 first (the weights are bf16
-    already). Written to expected_bfloat16_compute.json. Weights are initialised small (0.05), as trained models'
+    already) and attention multiplies bf16-rounded operands (bfloat16_rounded_attention). Written to
+    expected_bfloat16_compute.json. Weights are initialised small (0.05), as trained models'
     are: with the 0.15 of the other fixtures a bf16 rounding that flips for a one-ulp difference upstream (a
     different float32 summation order) moves the logits by several percent, and no tolerance could tell a correct
     rounding from a missing one."""
@@ -218,7 +239,9 @@ def make_bfloat16_compute_fixture(name="llama_bf16_compute"):
     directory = os.path.join(ROOT, name)
     shutil.rmtree(directory, ignore_errors=True)
     LlamaForCausalLM(config).eval().to(torch.bfloat16).save_pretrained(directory, safe_serialization=True)
-    model = AutoModelForCausalLM.from_pretrained(directory, dtype=torch.float32).eval()
+    AttentionInterface.register("genkit_bfloat16", bfloat16_rounded_attention)
+    model = AutoModelForCausalLM.from_pretrained(directory, dtype=torch.float32,
+                                                 attn_implementation="genkit_bfloat16").eval()
 
     def round_input(module, args):
         return (args[0].to(torch.bfloat16).to(torch.float32),) + tuple(args[1:])

@@ -324,13 +324,13 @@ static void attention_range(void *p, long begin, long end) {
 void gk_attention_f32(long B, long Hq, long Hkv, long Tq, long Tk, long D, long Dv,
                       const float *q, const long *q_strides, const float *k, const long *k_strides,
                       const float *v, const long *v_strides, const float *mask, const long *mask_strides,
-                      int causal, float scale, float *out) {
+                      int causal, int bf16, float scale, float *out) {
     if (B <= 0 || Hq <= 0 || Hkv <= 0 || Tq <= 0 || Dv <= 0 || Hq % Hkv != 0) return;
     // Long unmasked sequences (image encoders, UNet and VAE attention, a decoder's causal prefill) go through the
     // blocked online softmax; additive masks and short query runs (decode) keep the materialised scores.
     if (!mask && Tq >= 16 && Tk >= 16 && D > 0 &&
         gk_flash_attention_f32(ops(), B, Hq, Hkv, Tq, Tk, D, Dv, q, q_strides, k, k_strides, v, v_strides, causal,
-                               scale, out) == 0)
+                               bf16, scale, out) == 0)
         return;
     // Causal (when the blocked path could not get its buffers, or few rows): blocks of 32 rows, each multiplying
     // only the keys up to its own last row, so little of the masked triangle is computed.

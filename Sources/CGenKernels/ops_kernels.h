@@ -256,16 +256,49 @@ static void softmax_row(const float *x, float *y, long n) {
 /// replaces the scores by exp(s - m') for the new max m', updates m and l, and writes exp(m - m') to corr: the
 /// factor that column's earlier output must be scaled by. Max and sum run down the columns, so every step is a
 /// full vector and nothing is reduced across lanes. NaN scores propagate into l, and so into the output.
-static void online_softmax_columns(float *s, long rows, long cols, float *m, float *l, float *corr) {
+/// bfloat16 bits of non-negative e (round to nearest even), kept in the high half of each lane.
+static inline vi round_to_bf16_high(vf e) {
+    vi u = __builtin_bit_cast(vi, e);
+    return (u + 0x7fff + ((u >> 16) & 1)) & (int32_t)0xffff0000;
+}
+static inline uint32_t round_to_bf16_high_scalar(float e) {
+    uint32_t u;
+    memcpy(&u, &e, sizeof u);
+    return (u + 0x7fffu + ((u >> 16) & 1u)) & 0xffff0000u;
+}
+
+/// The online softmax step of blocked attention, down the key axis of scores s [rows][cols] (one column per
+/// query): raises each column's running max m, turns the scores into e^(s - m), adds them to the running sum l in
+/// float32 and gives the factor corr by which the column's earlier output shrinks.
+///
+/// round 0: the exponentials replace s. round 1, pairs NULL: they replace s rounded to bfloat16, for a product
+/// that takes bf16 operands but multiplies in float32. round 1 with pairs: s is left as it was and
+/// pairs [⌈rows/2⌉][cols] gets the rounded values of rows 2r and 2r + 1 as one 32-bit slot (low half first), the
+/// B-panel layout of a vdpbf16ps product; an odd last row is paired with zero. The sums are of the float32 values,
+/// as PyTorch's CPU flash attention keeps them.
+static inline __attribute__((always_inline)) void online_softmax_step(float *s, long rows, long cols, float *m,
+                                                                      float *l, float *corr, int round,
+                                                                      uint32_t *pairs) {
     long c = 0;
     for (; c + W <= cols; c += W) {
         vf block_max = splat(-__builtin_inff());
         for (long j = 0; j < rows; j++) block_max = __builtin_elementwise_max(block_max, load(s + j * cols + c));
         vf old_max = load(m + c), new_max = __builtin_elementwise_max(old_max, block_max), sum = splat(0.0f);
+        vi low = (vi)(0);
         for (long j = 0; j < rows; j++) {
             vf e = v_exp_nonpositive(load(s + j * cols + c) - new_max);
-            store(s + j * cols + c, e);
             sum += e;
+            if (!round) {
+                store(s + j * cols + c, e);
+            } else if (!pairs) {
+                store(s + j * cols + c, __builtin_bit_cast(vf, round_to_bf16_high(e)));
+            } else if (j % 2 == 0) {
+                low = (round_to_bf16_high(e) >> 16) & 0xffff;
+                if (j + 1 == rows) memcpy(pairs + (j / 2) * cols + c, &low, sizeof low);
+            } else {
+                vi slot = low | round_to_bf16_high(e);
+                memcpy(pairs + (j / 2) * cols + c, &slot, sizeof slot);
+            }
         }
         vf factor = v_exp_nonpositive(old_max - new_max);   // e^-inf = 0 on the first block
         store(l + c, load(l + c) * factor + sum);
@@ -276,15 +309,35 @@ static void online_softmax_columns(float *s, long rows, long cols, float *m, flo
         float block_max = -__builtin_inff();
         for (long j = 0; j < rows; j++) block_max = s[j * cols + c] > block_max ? s[j * cols + c] : block_max;
         float new_max = block_max > m[c] ? block_max : m[c], sum = 0.0f;
+        uint32_t low = 0;
         for (long j = 0; j < rows; j++) {
             float e = __builtin_expf(s[j * cols + c] - new_max);
-            s[j * cols + c] = e;
             sum += e;
+            if (!round) {
+                s[j * cols + c] = e;
+            } else if (!pairs) {
+                uint32_t r = round_to_bf16_high_scalar(e);
+                memcpy(s + j * cols + c, &r, sizeof r);
+            } else if (j % 2 == 0) {
+                low = round_to_bf16_high_scalar(e) >> 16;
+                if (j + 1 == rows) pairs[(j / 2) * cols + c] = low;
+            } else {
+                pairs[(j / 2) * cols + c] = low | round_to_bf16_high_scalar(e);
+            }
         }
         corr[c] = __builtin_expf(m[c] - new_max);
         l[c] = l[c] * corr[c] + sum;
         m[c] = new_max;
     }
+}
+
+static void online_softmax_columns(float *s, long rows, long cols, float *m, float *l, float *corr) {
+    online_softmax_step(s, rows, cols, m, l, corr, 0, NULL);
+}
+
+static void online_softmax_columns_bf16(float *s, long rows, long cols, float *m, float *l, float *corr,
+                                        uint32_t *pairs) {
+    online_softmax_step(s, rows, cols, m, l, corr, 1, pairs);
 }
 
 static float row_sum(const float *x, long n) {
@@ -341,6 +394,7 @@ const gk_ops_table GK_OPS_TABLE = {
     .binary = binary,
     .softmax_row = softmax_row,
     .online_softmax_columns = online_softmax_columns,
+    .online_softmax_columns_bf16 = online_softmax_columns_bf16,
     .layer_norm_row = layer_norm_row,
     .rms_norm_row = rms_norm_row,
 };

@@ -106,6 +106,74 @@ import Testing
 
     @Test func blockedAttentionMatchesDirectSoftmax() { Self.checkBlockedAttention() }
 
+    /// The blocked path in bfloat16 (`precision: .bfloat16`, as PyTorch's CPU flash attention computes a bf16
+    /// model): against a double-precision reference whose q, k and v are rounded to bf16, and whose softmax weights
+    /// are the exponentials e^(s - max) rounded to bf16, divided by the sum of the unrounded ones. Keys stay within
+    /// one key block, so the running max the kernel rounds against is the row's max. Shapes with an odd head size
+    /// (a pair padded with zero), an odd number of keys, GQA, a causal prefill with more keys than queries and
+    /// one with more queries than keys (NaN rows). Within 2e-5 · max, while the same inputs in float32 differ by
+    /// more than 1e-3 · max: a missing rounding of any operand fails it.
+    static func checkBlockedAttentionInBFloat16() {
+        let shapes: [(b: Int, hq: Int, hkv: Int, tq: Int, tk: Int, d: Int, dv: Int, causal: Bool)] = [
+            (1, 4, 2, 61, 200, 40, 24, false), (1, 1, 1, 16, 17, 3, 5, false), (2, 2, 1, 100, 151, 17, 33, true),
+            (1, 3, 1, 70, 50, 8, 8, true),
+        ]
+        func bf16(_ x: Float) -> Double {
+            let bits = x.bitPattern
+            return Double(Float(bitPattern: (bits &+ 0x7fff &+ ((bits >> 16) & 1)) & 0xffff_0000))
+        }
+        var worstRatio = 0.0, float32Ratio = Double.infinity
+        for s in shapes {
+            let q = Tensor(shape: [s.b, s.hq, s.tq, s.d],
+                           values: (0..<(s.b * s.hq * s.tq * s.d)).map { Float(($0 * 7919) % 211) / 73.3 - 1.4 })
+            let k = Tensor(shape: [s.b, s.hkv, s.tk, s.d],
+                           values: (0..<(s.b * s.hkv * s.tk * s.d)).map { Float(($0 * 104_729) % 97) / 41.7 - 1.1 })
+            let v = Tensor(shape: [s.b, s.hkv, s.tk, s.dv],
+                           values: (0..<(s.b * s.hkv * s.tk * s.dv)).map { Float(($0 * 31) % 23) / 10.3 - 0.9 })
+            let kPadded = paddedLayout(k, axis: 2, extra: 7), vPadded = paddedLayout(v, axis: 2, extra: 7)
+            let out = scaledDotProductAttention(query: q, key: kPadded, value: vPadded, isCausal: s.causal,
+                                                precision: .bfloat16).floats
+            let float32 = scaledDotProductAttention(query: q, key: kPadded, value: vPadded, isCausal: s.causal).floats
+            let qs = q.floats.map(bf16), ks = k.floats.map(bf16), vs = v.floats.map(bf16)
+            let scale = 1 / Double(s.d).squareRoot()
+            var worst = 0.0, worstFloat32 = 0.0, largest = 0.0, misplacedNaNs = 0
+            for b in 0..<s.b {
+                for h in 0..<s.hq {
+                    let kv = b * s.hkv + h / (s.hq / s.hkv)
+                    for i in 0..<s.tq {
+                        let qRow = ((b * s.hq + h) * s.tq + i) * s.d, oRow = ((b * s.hq + h) * s.tq + i) * s.dv
+                        let visible = s.causal ? min(s.tk, max(0, i + s.tk - s.tq + 1)) : s.tk
+                        if visible == 0 {
+                            misplacedNaNs += (0..<s.dv).filter { !out[oRow + $0].isNaN }.count
+                            continue
+                        }
+                        let logits = (0..<visible).map { j in
+                            (0..<s.d).reduce(0.0) { $0 + qs[qRow + $1] * ks[(kv * s.tk + j) * s.d + $1] } * scale
+                        }
+                        let top = logits.max() ?? 0
+                        let exponentials = logits.map { exp($0 - top) }, total = exponentials.reduce(0, +)
+                        let weights = exponentials.map { bf16(Float($0)) }
+                        for e in 0..<s.dv {
+                            let expected = (0..<visible).reduce(0.0) { $0 + weights[$1] * vs[(kv * s.tk + $1) * s.dv + e] } / total
+                            let got = Double(out[oRow + e])
+                            worst = max(worst, got.isFinite ? abs(expected - got) : .infinity)
+                            worstFloat32 = max(worstFloat32, abs(expected - Double(float32[oRow + e])))
+                            largest = max(largest, abs(expected))
+                        }
+                    }
+                }
+            }
+            #expect(worst <= 2e-5 * largest, "\(s): \(worst) vs \(largest)")
+            #expect(misplacedNaNs == 0, "\(s): \(misplacedNaNs) outputs of queries that see no key are not NaN")
+            worstRatio = max(worstRatio, worst / largest)
+            float32Ratio = min(float32Ratio, worstFloat32 / largest)
+        }
+        #expect(float32Ratio > 1e-3, "float32 attention is within \(float32Ratio) of the bf16 reference")
+        print("blocked attention in bf16: worst \(worstRatio) of max; float32 differs by at least \(float32Ratio)")
+    }
+
+    @Test func blockedAttentionInBFloat16MatchesRoundedReference() { Self.checkBlockedAttentionInBFloat16() }
+
     @Test func fullyMaskedQueryGivesNaN() {
         let q = Tensor(repeating: 1, shape: [1, 1, 3, 2]), kv = Tensor(repeating: 1, shape: [1, 1, 2, 2])
         // Three queries against two keys, causal bottom-right: query 0 sees no key.

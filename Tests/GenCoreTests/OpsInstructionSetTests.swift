@@ -14,6 +14,7 @@ extension KernelsTests {
             ("convolution", OpsConvolutionTests.checkConvolutions), ("embedding", OpsIndexingTests.checkEmbedding),
             ("rotary", OpsRotaryEmbeddingTests.checkRotary), ("attention", OpsAttentionTests.checkAttention),
             ("blocked attention", OpsAttentionTests.checkBlockedAttention),
+            ("blocked attention in bf16", OpsAttentionTests.checkBlockedAttentionInBFloat16),
             ("reductions", OpsReductionTests.checkReductions), ("parallel split", OpsParallelSplitTests.checkSplitWork),
         ]
 

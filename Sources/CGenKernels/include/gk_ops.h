@@ -94,11 +94,13 @@ void gk_upsample_nearest_f32(const float *x, long planes, long h, long w, long s
 /// must be 1); Hq is a multiple of Hkv and query head h reads key/value head h / (Hq / Hkv).
 /// mask (may be NULL) is added to the scores through strides over [B, Hq, Tq, Tk] (0 broadcasts).
 /// causal != 0 hides key j from query i when j > i + Tk - Tq (aligned bottom-right).
+/// bf16 != 0 computes both products of the blocked path (no mask, 16 or more queries and keys) from operands
+/// rounded to bfloat16, summed in float32 (see flash_attention.c); shorter runs and masked attention stay float32.
 /// out [B, Hq, Tq, Dv] is written contiguous. A query row that sees no key yields NaN, as torch's math path does.
 void gk_attention_f32(long B, long Hq, long Hkv, long Tq, long Tk, long D, long Dv,
                       const float *q, const long *q_strides, const float *k, const long *k_strides,
                       const float *v, const long *v_strides, const float *mask, const long *mask_strides,
-                      int causal, float scale, float *out);
+                      int causal, int bf16, float scale, float *out);
 
 #ifdef __cplusplus
 }

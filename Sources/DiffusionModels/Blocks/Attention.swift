@@ -59,7 +59,8 @@ struct Attention: Sendable {
         let qkv = encoderHiddenStates.map { [toQ(h)] + linear($0, layers: [toK, toV]) }
             ?? linear(h, layers: [toQ, toK, toV])
         let q = splitHeads(qkv[0]), k = splitHeads(qkv[1]), v = splitHeads(qkv[2])
-        let attended = scaledDotProductAttention(query: q, key: k, value: v)
+        let attended = scaledDotProductAttention(query: q, key: k, value: v,
+                                                 precision: .forActivations(withWeights: toQ.weight.dtype))
         var out = toOut(attended.permuted([0, 2, 1, 3]).reshaped([batch, -1, heads * headDim]))
         if spatial { out = out.transposed(1, 2).reshaped(x.shape) }
         if residualConnection { out = out + x }

@@ -22,7 +22,8 @@ public struct EncoderSelfAttention: Sendable {
     public func callAsFunction(_ x: Tensor) -> Tensor {
         let qkv = linear(x, layers: [query, key, value]).map(splitHeads)
         let q = qkv[0], k = qkv[1], v = qkv[2]
-        let attended = scaledDotProductAttention(query: q, key: k, value: v, isCausal: isCausal)
+        let attended = scaledDotProductAttention(query: q, key: k, value: v, isCausal: isCausal,
+                                                 precision: .forActivations(withWeights: query.weight.dtype))
         return output(mergeHeads(attended))
     }
 

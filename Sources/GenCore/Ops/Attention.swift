@@ -9,9 +9,15 @@ import CGenKernels
 /// - mask: additive float mask broadcastable to [B, Hq, Tq, Tk] (-inf hides a key).
 /// - isCausal: query i sees keys j ≤ i + Tk - Tq (aligned bottom-right, the KV-cache convention).
 /// - scale: defaults to 1/√D.
+/// - precision: ``MatmulPrecision/bfloat16`` computes both products from operands rounded to bfloat16 (q, k and v,
+///   and the softmax's exponentials), summed in float32, as PyTorch's CPU flash attention computes a bf16 model:
+///   on the blocked path, which takes unmasked attention of 16 or more queries and keys (a prompt's prefill, an
+///   image encoder). Masked attention and shorter query runs (a decode step, bound by reading the cache rather
+///   than by its products) stay float32. Layers pass ``MatmulPrecision/forActivations(withWeights:)``.
 /// A query row that can see no key gives NaN, as torch's reference implementation does.
 public func scaledDotProductAttention(
-    query: Tensor, key: Tensor, value: Tensor, mask: Tensor? = nil, isCausal: Bool = false, scale: Float? = nil
+    query: Tensor, key: Tensor, value: Tensor, mask: Tensor? = nil, isCausal: Bool = false, scale: Float? = nil,
+    precision: MatmulPrecision = .float32
 ) -> Tensor {
     precondition(query.rank == 4 && key.rank == 4 && value.rank == 4, "attention needs rank-4 q, k, v, got \(query.shape), \(key.shape), \(value.shape)")
     precondition(query.dtype == .float32 && key.dtype == .float32 && value.dtype == .float32, "attention needs float32 q, k, v")
@@ -27,7 +33,8 @@ public func scaledDotProductAttention(
     let factor = scale ?? 1 / Float(d).squareRoot()
     withExtendedLifetime((q, k, v, m)) {
         gk_attention_f32(b, hq, hkv, tq, tk, d, dv, q.floatBase, q.strides, k.floatBase, k.strides, v.floatBase, v.strides,
-                         m?.floatBase, m?.strides, isCausal ? 1 : 0, factor, out.mutableFloatBase)
+                         m?.floatBase, m?.strides, isCausal ? 1 : 0, precision == .bfloat16 ? 1 : 0, factor,
+                         out.mutableFloatBase)
     }
     return out
 }

@@ -17,7 +17,8 @@
 /// ```
 ///
 /// Streams started inside the scope (`generateText`, `VisionLanguageModel.captionStream`) keep it for their whole
-/// run. Float32 and float16 weights are not affected.
+/// run. Float32 and float16 weights are not affected. Attention, which has no weights, follows the layer's own:
+/// see ``forActivations(withWeights:)``.
 public enum MatmulPrecision: String, Sendable, CaseIterable {
     /// Inputs stay float32; products with the stored weights are exact and summed in float32.
     case float32
@@ -27,4 +28,13 @@ public enum MatmulPrecision: String, Sendable, CaseIterable {
 
     /// The precision of matrix products in the current task (``float32`` unless a scope sets it).
     @TaskLocal public static var current: MatmulPrecision = .float32
+}
+
+extension MatmulPrecision {
+    /// The precision of the products between activations (attention's) in a layer whose projections have weights
+    /// of `dtype`: ``current`` for bfloat16 weights, as their own products take, and ``float32`` otherwise. PyTorch
+    /// running a bf16 model computes attention in bf16 too.
+    public static func forActivations(withWeights dtype: DType) -> MatmulPrecision {
+        dtype == .bfloat16 ? current : .float32
+    }
 }

@@ -132,10 +132,12 @@ public struct BlipTextLMHeadModel: CrossAttentionLanguageModel {
         for (index, layer) in layers.enumerated() {
             let s = layer.selfAttention
             let attended = attention(query: s.query(hidden), key: s.key(hidden), value: s.value(hidden), rotary: nil,
-                                     layer: index, cache: &cache)
+                                     layer: index, cache: &cache,
+                                     precision: .forActivations(withWeights: s.query.weight.dtype))
             hidden = s.norm(hidden + s.output(attended))
             let c = layer.crossAttention
-            hidden = c.norm(hidden + c.output(crossAttend(c.query(hidden), keys: image.keys[index], values: image.values[index])))
+            hidden = c.norm(hidden + c.output(crossAttend(c.query(hidden), keys: image.keys[index], values: image.values[index],
+                                                                precision: .forActivations(withWeights: c.query.weight.dtype))))
             hidden = layer.outputNorm(hidden + layer.output(activation(layer.intermediate(hidden))))
         }
         cache.advance(by: newPositions)
@@ -144,10 +146,11 @@ public struct BlipTextLMHeadModel: CrossAttentionLanguageModel {
     }
 
     /// Queries `[T, hidden]` over one layer's image keys/values `[1, heads, S, headDim]`, unmasked.
-    private func crossAttend(_ query: Tensor, keys: Tensor, values: Tensor) -> Tensor {
+    private func crossAttend(_ query: Tensor, keys: Tensor, values: Tensor, precision: MatmulPrecision) -> Tensor {
         let positions = query.shape[0]
         let q = CachedSelfAttention.splitHeads(query, count: attention.headCount, headDim: attention.headDim)
-        let attended = scaledDotProductAttention(query: q, key: keys, value: values, scale: attention.scale)
+        let attended = scaledDotProductAttention(query: q, key: keys, value: values, scale: attention.scale,
+                                                 precision: precision)
         return attended.squeezed(0).permuted([1, 0, 2]).reshaped([positions, config.hiddenSize])
     }
 

@@ -30,8 +30,10 @@ package struct CachedSelfAttention {
     ///
     /// `key` and `value` hold every new position (`[T, …]`); `query` holds all of them or only the last `Q`, which
     /// then attend as those last positions (a prefill whose last layer only the last position's output needs).
+    /// `precision` is the attention products' (see ``scaledDotProductAttention(query:key:value:mask:isCausal:scale:precision:)``).
     package func callAsFunction(
-        query: Tensor, key: Tensor, value: Tensor, rotary: Rotary?, layer: Int, cache: inout KVCache
+        query: Tensor, key: Tensor, value: Tensor, rotary: Rotary?, layer: Int, cache: inout KVCache,
+        precision: MatmulPrecision
     ) -> Tensor {
         let newPositions = key.shape[0], queryRows = query.shape[0]
         var q = Self.splitHeads(query, count: headCount, headDim: headDim)
@@ -47,7 +49,7 @@ package struct CachedSelfAttention {
         let length = cache.count + newPositions
         let attended = scaledDotProductAttention(
             query: q, key: cache.keys(layer: layer, length: length), value: cache.values(layer: layer, length: length),
-            isCausal: true, scale: scale)
+            isCausal: true, scale: scale, precision: precision)
         // [1, H, Q, D] → [Q, H·D]
         return attended.squeezed(0).permuted([1, 0, 2]).reshaped([queryRows, headCount * headDim])
     }

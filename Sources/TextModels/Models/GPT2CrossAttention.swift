@@ -40,7 +40,7 @@ struct GPT2CrossAttention {
         let query = linear(layerNorm(hidden, weight: normWeight, bias: normBias, eps: eps), weight: queryWeight, bias: queryBias)
         let attended = scaledDotProductAttention(
             query: CachedSelfAttention.splitHeads(query, count: headCount, headDim: headDim), key: keys, value: values,
-            isCausal: false, scale: scale)
+            isCausal: false, scale: scale, precision: .forActivations(withWeights: queryWeight.dtype))
         let merged = attended.squeezed(0).permuted([1, 0, 2]).reshaped([positions, e])
         return linear(merged, weight: outputWeight, bias: outputBias)
     }

@@ -65,6 +65,7 @@ struct LlamaDecoder: Sendable {
         var hidden = embeddings.converted(to: .float32)
         for (index, layer) in layers.enumerated() {
             let normed = rmsNorm(hidden, weight: layer.inputNorm, eps: eps)
+            let precision = MatmulPrecision.forActivations(withWeights: layer.query.weight.dtype)
             let attended: Tensor
             if selection == .last && index == layers.count - 1 && hidden.shape[0] > 1 {
                 // Only the last position's logits are wanted: the last layer caches every position's keys and
@@ -72,13 +73,13 @@ struct LlamaDecoder: Sendable {
                 let last = (newPositions - 1)..<newPositions
                 let kv = linear(normed, layers: [layer.key, layer.value])
                 attended = attention(query: layer.query(normed.sliced(axis: 0, last)), key: kv[0], value: kv[1],
-                                     rotary: rotary, layer: index, cache: &cache)
+                                     rotary: rotary, layer: index, cache: &cache, precision: precision)
                 hidden = hidden.sliced(axis: 0, last)
             } else {
                 // q, k and v (and below gate and up) read the same input: one grouped product each.
                 let qkv = linear(normed, layers: [layer.query, layer.key, layer.value])
                 attended = attention(query: qkv[0], key: qkv[1], value: qkv[2], rotary: rotary, layer: index,
-                                     cache: &cache)
+                                     cache: &cache, precision: precision)
             }
             hidden = hidden + layer.output(attended)
 

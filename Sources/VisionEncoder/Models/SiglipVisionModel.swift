@@ -90,7 +90,9 @@ struct AttentionPoolingHead: Sendable {
         let batch = sequence.shape[0], h = sequence.shape[2]
         let q = attention.splitHeads(attention.query(probe.expanded(to: [batch, 1, h]).contiguous()))
         let k = attention.splitHeads(attention.key(sequence)), v = attention.splitHeads(attention.value(sequence))
-        let attended = attention.output(attention.mergeHeads(scaledDotProductAttention(query: q, key: k, value: v)))
+        let precision = MatmulPrecision.forActivations(withWeights: attention.query.weight.dtype)
+        let attended = attention.output(attention.mergeHeads(scaledDotProductAttention(query: q, key: k, value: v,
+                                                                                       precision: precision)))
         let pooled = attended + mlp(norm(attended))
         return pooled.selecting(axis: 1, 0)
     }
