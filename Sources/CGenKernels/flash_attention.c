@@ -89,7 +89,8 @@ static void pack_panel(const flash_ctx *c, const float *x, long ld, long rows, l
 static void pack_heads(void *vctx, long begin, long end) {
     flash_ctx *c = vctx;
     const long mr = c->kt->mr;
-    uint16_t *row_buf = malloc(sizeof(uint16_t) * (size_t)(c->D + 1));
+    // One row of K (D + 1 halves, see pack_panel) or two rows of a Vᵀ panel (2 · mr halves).
+    uint16_t *row_buf = malloc(sizeof(uint16_t) * (size_t)(c->D + 1 > 2 * mr ? c->D + 1 : 2 * mr));
     if (!row_buf) {   // NaN keys make every score, and so every output of these heads, NaN
         for (long item = begin; item < end; item++)
             for (long i = 0; i < kpack_size(c); i++) c->kpack[item * kpack_size(c) + i] = __builtin_nanf("");
@@ -110,14 +111,14 @@ static void pack_heads(void *vctx, long begin, long end) {
             if (c->pairs) {
                 // Slot (j, f) holds keys 2j and 2j + 1 of feature f; an odd last key is paired with zero.
                 uint32_t *slots = (uint32_t *)dst;
+                uint16_t *half0 = row_buf, *half1 = row_buf + mr;
                 for (long j = 0; j < c->key_slots; j++) {
-                    const float *row0 = v + 2 * j * c->vs[2] + f0, *row1 = row0 + c->vs[2];
-                    int second = 2 * j + 1 < c->Tk;
-                    for (long f = 0; f < mr; f++) {
-                        uint32_t lo = f < cols ? gk_f32_to_bf16_scalar(row0[f]) : 0;
-                        uint32_t hi = f < cols && second ? gk_f32_to_bf16_scalar(row1[f]) : 0;
-                        slots[j * mr + f] = lo | hi << 16;
-                    }
+                    const float *row0 = v + 2 * j * c->vs[2] + f0;
+                    c->kt->f32_to_bf16(row0, half0, cols);
+                    if (2 * j + 1 < c->Tk) c->kt->f32_to_bf16(row0 + c->vs[2], half1, cols);
+                    else memset(half1, 0, sizeof(uint16_t) * (size_t)cols);
+                    for (long f = 0; f < mr; f++)
+                        slots[j * mr + f] = f < cols ? (uint32_t)half0[f] | (uint32_t)half1[f] << 16 : 0;
                 }
                 continue;
             }
