@@ -535,6 +535,9 @@ static void wrows_block(const gk_wrows_ctx *g, long block, float (*acc)[GK_WR_RO
 /// Blocks whose sums are staged together before they go to C: 48 columns, three cache lines of each token's row.
 enum { GK_WR_STAGED = 8 };
 
+/// Results of at least this many floats (2 MB, a core's L2) are streamed to memory by wrows_range.
+enum { GK_STREAM_MIN_FLOATS = 512 * 1024 };
+
 /// Blocks begin ..< end of g. A block's 6 columns are a piece of a cache line in every one of the M rows of C, and
 /// between two blocks that share those lines the whole of A streams through L2 and evicts them, so storing each
 /// block into C fetched every line of C again for each of the two or three blocks that write it. Instead the blocks
@@ -550,6 +553,11 @@ static void wrows_range(const gk_wrows_ctx *g, long begin, long end, float (*acc
                         g->bias ? g->bias + block * GK_WR_ROWS : NULL);
         return;
     }
+    // A result larger than a core's L2 is streamed to memory (non-temporal stores of whole lines, after the sums
+    // are complete): C's lines are not read for ownership first. With a smaller one the next operation finds C in
+    // cache. Same-run alternating A/B on Zen 4: a 1.1B prefill of 600 tokens 3.06 → 2.95 s, CLIP-L/14-336 in bf16
+    // 1.150 → 1.135 s.
+    const int large = g->M * g->N >= GK_STREAM_MIN_FLOATS;
     for (long b0 = begin; b0 < end;) {
         long b1 = (b0 / GK_WR_STAGED + 1) * GK_WR_STAGED;
         if (b1 > end) b1 = end;
@@ -558,9 +566,20 @@ static void wrows_range(const gk_wrows_ctx *g, long begin, long end, float (*acc
         long n0 = b0 * GK_WR_ROWS, n1 = b1 * GK_WR_ROWS < g->N ? b1 * GK_WR_ROWS : g->N, cols = n1 - n0;
         float alpha = g->alpha, beta = g->beta;
         const float *bias = g->bias ? g->bias + n0 : NULL;
+        int stream = large && (bias || (alpha == 1.0f && beta == 0.0f)) && cols % 4 == 0;
         for (long i = 0; i < g->M; i++) {
             const float *src = stage + i * width;
             float *dst = g->C + i * g->ldc + n0;
+#if defined(__SSE2__)
+            if (stream && ((uintptr_t)dst & 15) == 0) {
+                if (bias)
+                    for (long j = 0; j < cols; j += 4)
+                        _mm_stream_ps(dst + j, _mm_add_ps(_mm_loadu_ps(src + j), _mm_loadu_ps(bias + j)));
+                else
+                    for (long j = 0; j < cols; j += 4) _mm_stream_ps(dst + j, _mm_loadu_ps(src + j));
+                continue;
+            }
+#endif
             if (bias) for (long j = 0; j < cols; j++) dst[j] = src[j] + bias[j];
             else if (alpha == 1.0f && beta == 0.0f) memcpy(dst, src, sizeof(float) * (size_t)cols);
             else if (alpha == 1.0f && beta == 1.0f) for (long j = 0; j < cols; j++) dst[j] += src[j];
@@ -569,6 +588,9 @@ static void wrows_range(const gk_wrows_ctx *g, long begin, long end, float (*acc
         }
         b0 = b1;
     }
+#if defined(__SSE2__)
+    _mm_sfence();
+#endif
 }
 
 /// The staging buffer of wrows_range for M rows of g, or NULL: the blocks then store into C. Only the bf16 pair

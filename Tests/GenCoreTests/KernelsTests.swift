@@ -240,6 +240,16 @@ extension KernelsTests {
                             context: "\(isa) t\(threads) bf16Compute even rows, weight rows", weightRowPadding: 0)
             }
         }
+
+        /// Results of 2 MB and more, which the bf16 weight-rows path streams to memory: with a bias and without,
+        /// rows of C that alternate between 16-byte aligned and not (ldc = n + 2), and a last group of columns that
+        /// is (36) or is not (38) a whole number of vectors. On the detected instruction set only: the other paths
+        /// store these sums as they store smaller ones, which the test above covers.
+        @Test func largeBFloat16ResultsMatchReference() {
+            var rng = KernelTestRandom(state: 5)
+            checkLinear(.bf16Compute, m: 160, n: 3300, k: 24, bias: true, rng: &rng, context: "streamed, bias")
+            checkLinear(.bf16Compute, m: 160, n: 3302, k: 24, bias: false, rng: &rng, context: "streamed")
+        }
     }
 }
 
