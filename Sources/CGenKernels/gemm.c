@@ -403,22 +403,30 @@ typedef struct {
     float *apack;              ///< tile t at apack + 16·vec0[t]·K, laid out [slot][16·vecs]
 } gk_wrows_ctx;
 
-/// Packs tile t of A: its rows transposed so each slot's 16·vecs values lie together (rows past M are zero); pair
-/// operands are rounded to bf16 on the way, a stack-sized depth chunk at a time.
+/// Depth pieces of a tile that wrows_pack_task packs as separate work items: a 600-row prompt has five tiles, which
+/// two threads split 3 : 2; in pieces they finish together.
+enum { GK_WR_PACK_PIECES = 4 };
+
+/// Packs work item `piece` = tile · GK_WR_PACK_PIECES + part: a quarter of tile t's depth, its rows transposed so
+/// each slot's 16·vecs values lie together (rows past M are zero); pair operands are rounded to bf16 on the way, a
+/// stack-sized depth chunk at a time.
 static void wrows_pack_task(void *vctx, long begin, long end) {
     const gk_wrows_ctx *g = vctx;
-    for (long t = begin; t < end; t++) {
+    for (long piece = begin; piece < end; piece++) {
+        long t = piece / GK_WR_PACK_PIECES, part = piece % GK_WR_PACK_PIECES;
         long width = 16 * (g->vec0[t + 1] - g->vec0[t]), i0 = 16 * g->vec0[t];
         long rows = g->M - i0 < width ? g->M - i0 : width;
+        long k0 = g->K * part / GK_WR_PACK_PIECES, k1 = g->K * (part + 1) / GK_WR_PACK_PIECES;
+        if (k1 <= k0) continue;
         float *dst = g->apack + i0 * g->K;
         const float *a = (const float *)g->A.p + i0 * g->A.ld;
         if (g->A.type != GK_SRC_F32_ROUNDED_PAIRS) {
-            g->t->pack_rows(a, g->A.ld, rows, g->K, width, dst);
+            g->t->pack_rows(a + k0, g->A.ld, rows, k1 - k0, width, dst + k0 * width);
             continue;
         }
         long chunk = GK_PAIR_SLOTS / width;
-        for (long s0 = 0; s0 < g->K; s0 += chunk) {
-            long slots = g->K - s0 < chunk ? g->K - s0 : chunk;
+        for (long s0 = k0; s0 < k1; s0 += chunk) {
+            long slots = k1 - s0 < chunk ? k1 - s0 : chunk;
             pack_rounded_pairs(g->t, a, g->A.ld, rows, 2 * s0, g->A.elements, slots, width, dst + s0 * width);
         }
     }
@@ -646,7 +654,7 @@ static int gemm_weight_rows(const gk_kernel_table *t, gk_operand A, gk_operand B
     long panels = wrows_layout(&g);
     g.apack = alloc_panels(panels);
     if (!g.apack) return 0;
-    run(g.tiles, 1, parallel, wrows_pack_task, &g);
+    run(g.tiles * GK_WR_PACK_PIECES, 1, parallel, wrows_pack_task, &g);
     run((N + GK_WR_ROWS - 1) / GK_WR_ROWS, 1, parallel, wrows_task, &g);
     free_panels(g.apack, panels);
     return 1;
@@ -1082,7 +1090,7 @@ static int linear_group(const gk_kernel_table *t, int count, long M, long K, gk_
             wrows_layout(&g.part[p]);
             g.first[p + 1] = g.first[p] + (N[p] + GK_WR_ROWS - 1) / GK_WR_ROWS;
         }
-        run(g.part[0].tiles, 1, parallel, wrows_pack_task, &g.part[0]);
+        run(g.part[0].tiles * GK_WR_PACK_PIECES, 1, parallel, wrows_pack_task, &g.part[0]);
         run(g.first[count], 1, parallel, wrows_group_task, &g);
     }
     free_panels(apack, panels);
