@@ -40,7 +40,8 @@ typedef struct {
     const long *qs, *ks, *vs;
     float scale;
     float *out;
-    float *kpack, *vpack;            ///< per (batch, kv head): K as [key_panels][depth][mr], Vᵀ as [value_panels][key_slots][mr]
+    /// Per (batch, kv head): K as [key_panels][depth][mr], Vᵀ as [value_panels][key_slots][mr].
+    float *kpack, *vpack;
     const gk_kernel_table *kt;
     const gk_ops_table *ot;
 } flash_ctx;

@@ -136,8 +136,9 @@ public struct BlipTextLMHeadModel: CrossAttentionLanguageModel {
                                      precision: .forActivations(withWeights: s.query.weight.dtype))
             hidden = s.norm(hidden + s.output(attended))
             let c = layer.crossAttention
+            let crossPrecision = MatmulPrecision.forActivations(withWeights: c.query.weight.dtype)
             hidden = c.norm(hidden + c.output(crossAttend(c.query(hidden), keys: image.keys[index], values: image.values[index],
-                                                                precision: .forActivations(withWeights: c.query.weight.dtype))))
+                                                          precision: crossPrecision)))
             hidden = layer.outputNorm(hidden + layer.output(activation(layer.intermediate(hidden))))
         }
         cache.advance(by: newPositions)

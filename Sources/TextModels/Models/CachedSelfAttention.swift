@@ -30,7 +30,7 @@ package struct CachedSelfAttention {
     ///
     /// `key` and `value` hold every new position (`[T, …]`); `query` holds all of them or only the last `Q`, which
     /// then attend as those last positions (a prefill whose last layer only the last position's output needs).
-    /// `precision` is the attention products' (see ``scaledDotProductAttention(query:key:value:mask:isCausal:scale:precision:)``).
+    /// `precision` is the attention products' (see GenCore's `scaledDotProductAttention`).
     package func callAsFunction(
         query: Tensor, key: Tensor, value: Tensor, rotary: Rotary?, layer: Int, cache: inout KVCache,
         precision: MatmulPrecision

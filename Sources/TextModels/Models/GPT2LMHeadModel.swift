@@ -117,8 +117,9 @@ public struct GPT2LMHeadModel: CrossAttentionLanguageModel {
                     headCount: attention.headCount, keyValueHeadCount: attention.keyValueHeadCount,
                     headDim: attention.headDim, scale: attention.scale / Float(index + 1))
             }
-            let attended = layerAttention(query: qkv[0], key: qkv[1], value: qkv[2], rotary: nil, layer: index, cache: &cache,
-                                          precision: .forActivations(withWeights: block.attentionWeight.dtype))
+            let precision = MatmulPrecision.forActivations(withWeights: block.attentionWeight.dtype)
+            let attended = layerAttention(query: qkv[0], key: qkv[1], value: qkv[2], rotary: nil, layer: index,
+                                          cache: &cache, precision: precision)
             hidden = hidden + linear(attended, weight: block.attentionOutputWeight, bias: block.attentionOutputBias)
             if let crossAttention, let cross = block.crossAttention {
                 hidden = hidden + cross(hidden, keys: crossAttention.keys[index], values: crossAttention.values[index],
