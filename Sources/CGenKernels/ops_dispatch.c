@@ -83,6 +83,15 @@ static void binary_range(void *p, long begin, long end) {
     }
 }
 
+/// One run of the whole output (same-shape contiguous operands, or one against a scalar, merge into a single
+/// axis): work items are chunks of kElementsPerTask elements of it.
+static void binary_run_range(void *p, long begin, long end) {
+    binary_ctx *c = p;
+    long n = c->shape[0], sa = c->as[0], sb = c->bs[0];
+    long lo = begin * kElementsPerTask, hi = end * kElementsPerTask < n ? end * kElementsPerTask : n;
+    c->t->binary(c->op, c->a + lo * sa, sa, c->b + lo * sb, sb, c->out + lo, hi - lo);
+}
+
 void gk_binary_f32(gk_binary_op op, int rank, const long *shape,
                    const float *a, const long *a_strides, const float *b, const long *b_strides, float *out) {
     if (rank < 1 || rank > GK_BINARY_MAX_RANK) return;
@@ -91,6 +100,12 @@ void gk_binary_f32(gk_binary_op op, int rank, const long *shape,
     long n = shape[rank - 1];
     if (rows <= 0 || n <= 0) return;
     binary_ctx c = {ops(), op, rank, shape, a_strides, b_strides, a, b, out};
+    long sa = a_strides[rank - 1], sb = b_strides[rank - 1];
+    if (rank == 1 && (sa == 0 || sa == 1) && (sb == 0 || sb == 1) && (sa | sb)) {
+        // A residual add of a whole activation is one such run: split it, or one thread does it all.
+        gk_parallel_for((n + kElementsPerTask - 1) / kElementsPerTask, 1, binary_run_range, &c);
+        return;
+    }
     gk_parallel_for(rows, grain_for(n), binary_range, &c);
 }
 
@@ -147,28 +162,42 @@ void gk_channel_affine_f32(const float *x, float *y, long batches, long channels
 
 // MARK: Rotary embedding
 
-void gk_rope_f32(const float *x, float *y, long rows, long d, long positions, long rotary,
-                 const float *cos, const float *sin, int interleaved, int batched_tables, long rows_per_batch) {
-    long half = rotary / 2;
-    for (long r = 0; r < rows; r++) {
-        long table_row = r % positions + (batched_tables ? r / rows_per_batch * positions : 0);
-        const float *xr = x + r * d, *c = cos + table_row * rotary, *s = sin + table_row * rotary;
-        float *yr = y + r * d;
-        if (interleaved) {
+typedef struct {
+    const float *x, *cos, *sin;
+    float *y;
+    long d, positions, rotary, rows_per_batch;
+    int interleaved, batched_tables;
+} rope_ctx;
+
+static void rope_range(void *p, long begin, long end) {
+    const rope_ctx *c = p;
+    long d = c->d, rotary = c->rotary, half = rotary / 2;
+    for (long r = begin; r < end; r++) {
+        long table_row = r % c->positions + (c->batched_tables ? r / c->rows_per_batch * c->positions : 0);
+        const float *xr = c->x + r * d, *cs = c->cos + table_row * rotary, *sn = c->sin + table_row * rotary;
+        float *yr = c->y + r * d;
+        if (c->interleaved) {
             for (long i = 0; i < half; i++) {
                 float a = xr[2 * i], b = xr[2 * i + 1];
-                yr[2 * i] = a * c[2 * i] - b * s[2 * i];
-                yr[2 * i + 1] = b * c[2 * i + 1] + a * s[2 * i + 1];
+                yr[2 * i] = a * cs[2 * i] - b * sn[2 * i];
+                yr[2 * i + 1] = b * cs[2 * i + 1] + a * sn[2 * i + 1];
             }
         } else {
             for (long i = 0; i < half; i++) {
                 float a = xr[i], b = xr[i + half];
-                yr[i] = a * c[i] - b * s[i];
-                yr[i + half] = b * c[i + half] + a * s[i + half];
+                yr[i] = a * cs[i] - b * sn[i];
+                yr[i + half] = b * cs[i + half] + a * sn[i + half];
             }
         }
-        if (y != x && d > rotary) memcpy(yr + rotary, xr + rotary, sizeof(float) * (size_t)(d - rotary));
+        if (c->y != c->x && d > rotary) memcpy(yr + rotary, xr + rotary, sizeof(float) * (size_t)(d - rotary));
     }
+}
+
+void gk_rope_f32(const float *x, float *y, long rows, long d, long positions, long rotary,
+                 const float *cos, const float *sin, int interleaved, int batched_tables, long rows_per_batch) {
+    if (rows <= 0) return;
+    rope_ctx c = {x, cos, sin, y, d, positions, rotary, rows_per_batch, interleaved, batched_tables};
+    gk_parallel_for(rows, grain_for(d), rope_range, &c);
 }
 
 // MARK: Convolution layout

@@ -71,4 +71,21 @@ import Testing
     }
 
     @Test func siluTimesEqualsSiluThenProduct() { Self.checkSiluTimes() }
+
+    /// Same-shape contiguous operands (a residual add) and a scalar operand merge into one run, which the thread pool
+    /// splits into chunks: bit for bit what slices of 1000 elements, each one chunk, give.
+    @Test func oneRunSplitAcrossThreadsEqualsItsSlices() {
+        let n = 70_001
+        let x = Tensor(shape: [n], values: (0..<n).map { Float(($0 * 7919) % 211) / 17 - 6 })
+        let y = Tensor(shape: [n], values: (0..<n).map { Float(($0 * 104_729) % 97) / 11 - 4 })
+        let ops: [(String, (Tensor, Tensor) -> Tensor)] = [
+            ("+", { $0 + $1 }), ("*", { $0 * $1 }), ("silu times", { silu($0, times: $1) }), ("+ scalar", { a, _ in a + 2.5 }),
+        ]
+        for (name, op) in ops {
+            let slices = stride(from: 0, to: n, by: 1000).map { start in
+                op(x.sliced(axis: 0, start..<min(start + 1000, n)), y.sliced(axis: 0, start..<min(start + 1000, n)))
+            }
+            #expect(op(x, y).scalars(as: Float.self) == concatenate(slices, axis: 0).scalars(as: Float.self), "\(name)")
+        }
+    }
 }

@@ -24,6 +24,24 @@ import Testing
 
     @Test func rotaryMatchesTransformers() throws { try Self.checkRotary() }
 
+    /// Enough rows that the thread pool splits them (two heads of 3000 positions): bit for bit what slices of 100
+    /// positions, each below one chunk, give.
+    @Test func rowsSplitAcrossThreadsEqualTheirSlices() {
+        var random = KernelTestRandom(state: 11)
+        let (t, d) = (3000, 64)
+        let x = Tensor(shape: [1, 2, t, d], values: random.array(2 * t * d))
+        let inverse = (0..<(d / 2)).map { Float(1) / Float(10_000).squareRoot() * Float($0 + 1) / Float(d) }
+        for layout in [RoPELayout.halfRotation, .interleaved] {
+            let table = rotaryCosSin(positions: Array(0..<t), inverseFrequencies: inverse, layout: layout)
+            let whole = applyRotaryEmbedding(x, cos: table.cos, sin: table.sin, layout: layout)
+            let slices = stride(from: 0, to: t, by: 100).map { start in
+                applyRotaryEmbedding(x.sliced(axis: 2, start..<(start + 100)), cos: table.cos.sliced(axis: 0, start..<(start + 100)),
+                                     sin: table.sin.sliced(axis: 0, start..<(start + 100)), layout: layout)
+            }
+            #expect(whole.scalars(as: Float.self) == concatenate(slices, axis: 2).scalars(as: Float.self), "\(layout)")
+        }
+    }
+
     /// Per-sequence tables [B, T, r] (viewed as [B, 1, T, r]) rotate each batch entry by its own positions,
     /// exactly as applying each entry's [T, r] table separately.
     @Test func batchedTablesRotateEachSequence() {
