@@ -40,6 +40,7 @@ typedef struct {
     const long *qs, *ks, *vs;
     float scale;
     float *out;
+    const long *os;                  ///< out's element strides over [B, Hq, Tq] (its rows are unit-stride)
     /// Per (batch, kv head): K as [key_panels][depth][mr], Vᵀ as [value_panels][key_slots][mr].
     float *kpack, *vpack;
     const gk_kernel_table *kt;
@@ -138,10 +139,11 @@ static void pack_heads(void *vctx, long begin, long end) {
 /// Writes NaN to the output rows of items [begin, end): what a work item leaves when it cannot get scratch.
 static void fill_nan(const flash_ctx *c, long rows_per_block, long begin, long end) {
     for (long item = begin; item < end; item++) {
-        long block = item % c->qblocks, bh = item / c->qblocks;
+        long block = item % c->qblocks, bh = item / c->qblocks, b = bh / c->Hq, h = bh % c->Hq;
         long i0 = block * rows_per_block, rows = c->Tq - i0 < rows_per_block ? c->Tq - i0 : rows_per_block;
-        float *out = c->out + (bh * c->Tq + i0) * c->Dv;
-        for (long i = 0; i < rows * c->Dv; i++) out[i] = __builtin_nanf("");
+        float *out = c->out + b * c->os[0] + h * c->os[1] + i0 * c->os[2];
+        for (long i = 0; i < rows; i++)
+            for (long f = 0; f < c->Dv; f++) out[i * c->os[2] + f] = __builtin_nanf("");
     }
 }
 
@@ -226,10 +228,10 @@ static void flash_range(void *vctx, long begin, long end) {
             }
         }
         // Oᵀ back to [rows][Dv], normalised. A query whose scores were all -inf gets NaN, as torch's math path does.
-        float *out = c->out + ((b * c->Hq + h) * c->Tq + i0) * Dv;
+        float *out = c->out + b * c->os[0] + h * c->os[1] + i0 * c->os[2];
         for (long i = 0; i < rows; i++) {
             float inv = run_sum[i] > 0.0f ? 1.0f / run_sum[i] : __builtin_nanf("");
-            for (long f = 0; f < Dv; f++) out[i * Dv + f] = acc[f * R + i] * inv;
+            for (long f = 0; f < Dv; f++) out[i * c->os[2] + f] = acc[f * R + i] * inv;
         }
     }
     free(scratch);
@@ -237,14 +239,14 @@ static void flash_range(void *vctx, long begin, long end) {
 
 int gk_flash_attention_f32(const gk_ops_table *ot, long B, long Hq, long Hkv, long Tq, long Tk, long D, long Dv,
                            const float *q, const long *qs, const float *k, const long *ks, const float *v,
-                           const long *vs, int causal, int bf16, float scale, float *out) {
+                           const long *vs, int causal, int bf16, float scale, float *out, const long *os) {
     const gk_kernel_table *pair_table = bf16 ? gk_bf16_pair_table() : NULL;
     const gk_kernel_table *kt = pair_table ? pair_table : gk_table();
     int pairs = pair_table != NULL;
     long rows_per_block = QUERY_PANELS * kt->nr;
     flash_ctx c = {B, Hq, Hkv, Tq, Tk, D, Dv, (Tq + rows_per_block - 1) / rows_per_block, causal, bf16 != 0, pairs,
                    pairs ? (D + 1) / 2 : D, pairs ? (Tk + 1) / 2 : Tk, (Tk + kt->mr - 1) / kt->mr,
-                   (Dv + kt->mr - 1) / kt->mr, q, k, v, qs, ks, vs, scale, out, NULL, NULL, kt, ot};
+                   (Dv + kt->mr - 1) / kt->mr, q, k, v, qs, ks, vs, scale, out, os, NULL, NULL, kt, ot};
     // From the block cache (gk_memory.h): every layer of a model packs the same sizes.
     size_t kbytes = sizeof(float) * (size_t)(B * Hkv * kpack_size(&c));
     size_t vbytes = sizeof(float) * (size_t)(B * Hkv * vpack_size(&c));

@@ -304,6 +304,7 @@ typedef struct {
     int causal;
     float scale;
     float *out;
+    const long *os;
     const gk_ops_table *t;
 } attention_ctx;
 
@@ -320,15 +321,17 @@ static void attention_range(void *p, long begin, long end) {
         const float *q = c->q + b * c->qs[0] + h * c->qs[1] + i0 * c->qs[2];
         const float *k = c->k + b * c->ks[0] + kvh * c->ks[1];
         const float *v = c->v + b * c->vs[0] + kvh * c->vs[1];
-        float *out = c->out + ((b * c->Hq + h) * c->Tq + i0) * c->Dv;
+        float *out = c->out + b * c->os[0] + h * c->os[1] + i0 * c->os[2];
         // With a causal mask only keys up to the last row's horizon can contribute.
         long shift = c->Tk - c->Tq, keys = c->Tk;
         if (c->causal) {
             long horizon = i1 - 1 + shift + 1;
             keys = horizon < keys ? horizon : keys;
         }
+        long ldo = rows > 1 ? c->os[2] : c->Dv;
         if (keys <= 0) {
-            for (long i = 0; i < rows * c->Dv; i++) out[i] = NAN;
+            for (long i = 0; i < rows; i++)
+                for (long f = 0; f < c->Dv; f++) out[i * ldo + f] = NAN;
             continue;
         }
         long lda = rows > 1 ? c->qs[2] : c->D, ldk = keys > 1 ? c->ks[2] : c->D, ldv = keys > 1 ? c->vs[2] : c->Dv;
@@ -345,7 +348,7 @@ static void attention_range(void *p, long begin, long end) {
                 for (long j = i + shift + 1 < 0 ? 0 : i + shift + 1; j < keys; j++) s[j] = -INFINITY;
             c->t->softmax_row(s, s, keys);
         }
-        gk_sgemm(0, 0, rows, c->Dv, keys, 1.0f, scores, keys, v, ldv, 0.0f, out, c->Dv);
+        gk_sgemm(0, 0, rows, c->Dv, keys, 1.0f, scores, keys, v, ldv, 0.0f, out, ldo);
     }
     free(scores);
 }
@@ -353,18 +356,19 @@ static void attention_range(void *p, long begin, long end) {
 void gk_attention_f32(long B, long Hq, long Hkv, long Tq, long Tk, long D, long Dv,
                       const float *q, const long *q_strides, const float *k, const long *k_strides,
                       const float *v, const long *v_strides, const float *mask, const long *mask_strides,
-                      int causal, int bf16, float scale, float *out) {
+                      int causal, int bf16, float scale, float *out, const long *out_strides) {
     if (B <= 0 || Hq <= 0 || Hkv <= 0 || Tq <= 0 || Dv <= 0 || Hq % Hkv != 0) return;
     // Long unmasked sequences (image encoders, UNet and VAE attention, a decoder's causal prefill) go through the
     // blocked online softmax; additive masks and short query runs (decode) keep the materialised scores.
     if (!mask && Tq >= 16 && Tk >= 16 && D > 0 &&
         gk_flash_attention_f32(ops(), B, Hq, Hkv, Tq, Tk, D, Dv, q, q_strides, k, k_strides, v, v_strides, causal,
-                               bf16, scale, out) == 0)
+                               bf16, scale, out, out_strides) == 0)
         return;
     // Causal (when the blocked path could not get its buffers, or few rows): blocks of 32 rows, each multiplying
     // only the keys up to its own last row, so little of the masked triangle is computed.
     long rows = causal && query_block(Tk) > 32 ? 32 : query_block(Tk);
     attention_ctx c = {B, Hq, Hkv, Tq, Tk, D, Dv, rows, (Tq + rows - 1) / rows,
-                       q, k, v, mask, q_strides, k_strides, v_strides, mask_strides, causal, scale, out, ops()};
+                       q, k, v, mask, q_strides, k_strides, v_strides, mask_strides, causal, scale, out, out_strides,
+                       ops()};
     gk_parallel_for(B * Hq * c.blocks, 1, attention_range, &c);
 }

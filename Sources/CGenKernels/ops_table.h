@@ -23,7 +23,7 @@ typedef struct {
 /// allocated.
 int gk_flash_attention_f32(const gk_ops_table *ot, long B, long Hq, long Hkv, long Tq, long Tk, long D, long Dv,
                            const float *q, const long *qs, const float *k, const long *ks, const float *v,
-                           const long *vs, int causal, int bf16, float scale, float *out);
+                           const long *vs, int causal, int bf16, float scale, float *out, const long *os);
 
 extern const gk_ops_table gk_ops_portable;
 #if defined(__x86_64__) || defined(_M_X64)

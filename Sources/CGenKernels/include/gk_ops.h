@@ -96,11 +96,13 @@ void gk_upsample_nearest_f32(const float *x, long planes, long h, long w, long s
 /// causal != 0 hides key j from query i when j > i + Tk - Tq (aligned bottom-right).
 /// bf16 != 0 computes both products of the blocked path (no mask, 16 or more queries and keys) from operands
 /// rounded to bfloat16, summed in float32 (see flash_attention.c); shorter runs and masked attention stay float32.
-/// out [B, Hq, Tq, Dv] is written contiguous. A query row that sees no key yields NaN, as torch's math path does.
+/// out [B, Hq, Tq, Dv] is written through element strides over its first three axes (out_strides, 3 values; rows
+/// unit-stride), so that it may be laid out [B, Tq, Hq, Dv], the heads already merged. A query row that sees no key
+/// yields NaN, as torch's math path does.
 void gk_attention_f32(long B, long Hq, long Hkv, long Tq, long Tk, long D, long Dv,
                       const float *q, const long *q_strides, const float *k, const long *k_strides,
                       const float *v, const long *v_strides, const float *mask, const long *mask_strides,
-                      int causal, int bf16, float scale, float *out);
+                      int causal, int bf16, float scale, float *out, const long *out_strides);
 
 #ifdef __cplusplus
 }

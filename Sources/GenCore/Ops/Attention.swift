@@ -15,6 +15,8 @@ import CGenKernels
 ///   image encoder). Masked attention and shorter query runs (a decode step, bound by reading the cache rather
 ///   than by its products) stay float32. Layers pass ``MatmulPrecision/forActivations(withWeights:)``.
 /// A query row that can see no key gives NaN, as torch's reference implementation does.
+/// Returns [B, Hq, Tq, Dv] laid out as [B, Tq, Hq, Dv] in memory (a permuted view), so that merging the heads
+/// (`permuted([0, 2, 1, 3]).reshaped([B, Tq, Hq·Dv])`) needs no copy.
 public func scaledDotProductAttention(
     query: Tensor, key: Tensor, value: Tensor, mask: Tensor? = nil, isCausal: Bool = false, scale: Float? = nil,
     precision: MatmulPrecision = .float32
@@ -26,7 +28,10 @@ public func scaledDotProductAttention(
     precondition(key.shape[0] == b && value.shape[0] == b && key.shape[3] == d && value.shape[1] == hkv && value.shape[2] == tk,
                  "attention: q \(query.shape), k \(key.shape), v \(value.shape) do not fit together")
     precondition(hkv > 0 && hq % hkv == 0, "attention: \(hq) query heads are not a multiple of \(hkv) key/value heads")
-    let out = Tensor(uninitialized: [b, hq, tq, dv])
+    // Written [B, Tq, Hq, Dv] and returned as a [B, Hq, Tq, Dv] view of that: every caller merges the heads back
+    // into [B, Tq, Hq·Dv] next, which is then a view instead of a copy.
+    let merged = Tensor(uninitialized: [b, tq, hq, dv])
+    let out = merged.permuted([0, 2, 1, 3])
     if out.count == 0 { return out }
     let q = rowAddressable(query), k = rowAddressable(key), v = rowAddressable(value)
     let m = mask.map { $0.converted(to: .float32).expanded(to: [b, hq, tq, tk]) }
@@ -34,7 +39,7 @@ public func scaledDotProductAttention(
     withExtendedLifetime((q, k, v, m)) {
         gk_attention_f32(b, hq, hkv, tq, tk, d, dv, q.floatBase, q.strides, k.floatBase, k.strides, v.floatBase, v.strides,
                          m?.floatBase, m?.strides, isCausal ? 1 : 0, precision == .bfloat16 ? 1 : 0, factor,
-                         out.mutableFloatBase)
+                         merged.mutableFloatBase, out.strides)
     }
     return out
 }
