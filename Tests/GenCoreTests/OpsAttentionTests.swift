@@ -20,34 +20,72 @@ import Testing
 
     @Test func attentionMatchesTorch() throws { try Self.checkAttention() }
 
-    /// More query rows than one work item takes (causal blocks are 32 rows: nineteen, the last one partial), causal with
-    /// more keys than queries (bottom-right alignment across block edges), two heads sharing one key/value head,
-    /// against a direct double-precision softmax. Tolerance 2e-6 · max.
+    /// A 600-token causal prefill over several query blocks of the blocked path, with more keys than queries
+    /// (bottom-right alignment across block edges) and two heads sharing one key/value head, against a direct
+    /// double-precision softmax. Tolerance 2e-6 · max.
     @Test func causalAttentionAcrossQueryBlocksMatchesDirectSoftmax() {
-        let (hq, tq, tk, d) = (2, 600, 613, 4)
-        let q = Tensor(shape: [1, hq, tq, d], values: (0..<(hq * tq * d)).map { Float(($0 * 7919) % 211) / 105 - 1 })
-        let k = Tensor(shape: [1, 1, tk, d], values: (0..<(tk * d)).map { Float(($0 * 104_729) % 97) / 48 - 1 })
-        let v = Tensor(shape: [1, 1, tk, d], values: (0..<(tk * d)).map { Float(($0 * 31) % 23) / 11 - 1 })
+        let s: Shape = (1, 2, 1, 600, 613, 4, 4, true)
+        let q = Tensor(shape: [1, s.hq, s.tq, s.d], values: (0..<(s.hq * s.tq * s.d)).map { Float(($0 * 7919) % 211) / 105 - 1 })
+        let k = Tensor(shape: [1, 1, s.tk, s.d], values: (0..<(s.tk * s.d)).map { Float(($0 * 104_729) % 97) / 48 - 1 })
+        let v = Tensor(shape: [1, 1, s.tk, s.dv], values: (0..<(s.tk * s.dv)).map { Float(($0 * 31) % 23) / 11 - 1 })
         let out = scaledDotProductAttention(query: q, key: k, value: v, isCausal: true).floats
-        let qs = q.floats, ks = k.floats, vs = v.floats, scale = 1 / Double(d).squareRoot()
-        var worst = 0.0, largest = 0.0
-        for h in 0..<hq {
-            for i in 0..<tq {
-                let visible = i + (tk - tq) + 1
-                var logits = [Double](repeating: 0, count: visible)
-                for j in 0..<visible {
-                    logits[j] = (0..<d).reduce(0.0) { $0 + Double(qs[(h * tq + i) * d + $1]) * Double(ks[j * d + $1]) } * scale
-                }
-                let top = logits.max() ?? 0
-                let weights = logits.map { exp($0 - top) }, total = weights.reduce(0, +)
-                for e in 0..<d {
-                    let expected = (0..<visible).reduce(0.0) { $0 + weights[$1] * Double(vs[$1 * d + e]) } / total
-                    worst = max(worst, abs(expected - Double(out[(h * tq + i) * d + e])))
-                    largest = max(largest, abs(expected))
+        let expected = Self.referenceAttention(s, q: q.floats.map(Double.init), k: k.floats.map(Double.init),
+                                               v: v.floats.map(Double.init))
+        let (worst, largest, misplacedNaNs) = Self.compare(out, expected, dv: s.dv)
+        #expect(worst <= 2e-6 * largest, "\(worst) vs \(largest)")
+        #expect(misplacedNaNs == 0)
+    }
+
+    typealias Shape = (b: Int, hq: Int, hkv: Int, tq: Int, tk: Int, d: Int, dv: Int, causal: Bool)
+
+    /// Direct double-precision attention of flat row-major q [B, Hq, Tq, D], k [B, Hkv, Tk, D], v [B, Hkv, Tk, Dv]
+    /// (GQA, causal aligned bottom-right): one output row per (b, h, i), nil for a query that sees no key. `weight`
+    /// turns each exponential e^(s - max) into the weight that multiplies v; the divisor is the exponentials' sum.
+    static func referenceAttention(_ s: Shape, q: [Double], k: [Double], v: [Double],
+                                   weight: (Double) -> Double = { $0 }) -> [[Double]?] {
+        let scale = 1 / Double(s.d).squareRoot()
+        var rows: [[Double]?] = []
+        for b in 0..<s.b {
+            for h in 0..<s.hq {
+                let kv = b * s.hkv + h / (s.hq / s.hkv)
+                for i in 0..<s.tq {
+                    let qRow = ((b * s.hq + h) * s.tq + i) * s.d
+                    let visible = s.causal ? min(s.tk, max(0, i + s.tk - s.tq + 1)) : s.tk
+                    if visible == 0 {
+                        rows.append(nil)
+                        continue
+                    }
+                    let logits = (0..<visible).map { j in
+                        (0..<s.d).reduce(0.0) { $0 + q[qRow + $1] * k[(kv * s.tk + j) * s.d + $1] } * scale
+                    }
+                    let top = logits.max() ?? 0
+                    let exponentials = logits.map { exp($0 - top) }, total = exponentials.reduce(0, +)
+                    let weights = exponentials.map(weight)
+                    rows.append((0..<s.dv).map { e in
+                        (0..<visible).reduce(0.0) { $0 + weights[$1] * v[(kv * s.tk + $1) * s.dv + e] } / total
+                    })
                 }
             }
         }
-        #expect(worst <= 2e-6 * largest, "\(worst) vs \(largest)")
+        return rows
+    }
+
+    /// The largest |expected - got| (infinite for a non-finite output), the largest |expected|, and how many outputs
+    /// of queries that see no key are not NaN.
+    static func compare(_ got: [Float], _ expected: [[Double]?], dv: Int) -> (worst: Double, largest: Double, misplacedNaNs: Int) {
+        var worst = 0.0, largest = 0.0, misplacedNaNs = 0
+        for (row, values) in expected.enumerated() {
+            let out = got[(row * dv)..<((row + 1) * dv)]
+            guard let values else {
+                misplacedNaNs += out.filter { !$0.isNaN }.count
+                continue
+            }
+            for (e, g) in zip(values, out) {
+                worst = max(worst, g.isFinite ? abs(e - Double(g)) : .infinity)
+                largest = max(largest, abs(e))
+            }
+        }
+        return (worst, largest, misplacedNaNs)
     }
 
     /// Unmasked attention long enough for the blocked online-softmax path (flash_attention.c): query blocks with a
@@ -58,7 +96,7 @@ import Testing
     /// panel, a square prefill over several query blocks, and more queries than keys, whose first rows see no key
     /// and must be NaN. Against a direct double-precision softmax, within 2e-6 · max.
     static func checkBlockedAttention() {
-        let shapes: [(b: Int, hq: Int, hkv: Int, tq: Int, tk: Int, d: Int, dv: Int, causal: Bool)] = [
+        let shapes: [Shape] = [
             (2, 6, 2, 61, 300, 40, 24, false), (1, 1, 1, 16, 16, 3, 5, false), (1, 2, 1, 100, 531, 17, 33, false),
             (1, 4, 2, 100, 531, 17, 33, true), (1, 2, 1, 520, 520, 20, 12, true), (1, 3, 1, 70, 50, 8, 8, true),
         ]
@@ -73,32 +111,9 @@ import Testing
                            values: (0..<(s.b * s.hkv * s.tk * s.dv)).map { Float(($0 * 31) % 23) / 11 - 0.5 })
             let out = scaledDotProductAttention(query: q, key: paddedLayout(k, axis: 2, extra: 7),
                                                 value: paddedLayout(v, axis: 2, extra: 7), isCausal: s.causal).floats
-            let qs = q.floats, ks = k.floats, vs = v.floats, scale = 1 / Double(s.d).squareRoot()
-            var worst = 0.0, largest = 0.0, misplacedNaNs = 0
-            for b in 0..<s.b {
-                for h in 0..<s.hq {
-                    let kv = b * s.hkv + h / (s.hq / s.hkv)
-                    for i in 0..<s.tq {
-                        let qRow = ((b * s.hq + h) * s.tq + i) * s.d, oRow = ((b * s.hq + h) * s.tq + i) * s.dv
-                        let visible = s.causal ? min(s.tk, max(0, i + s.tk - s.tq + 1)) : s.tk
-                        if visible == 0 {
-                            misplacedNaNs += (0..<s.dv).filter { !out[oRow + $0].isNaN }.count
-                            continue
-                        }
-                        let logits = (0..<visible).map { j in
-                            (0..<s.d).reduce(0.0) { $0 + Double(qs[qRow + $1]) * Double(ks[(kv * s.tk + j) * s.d + $1]) } * scale
-                        }
-                        let top = logits.max() ?? 0
-                        let weights = logits.map { exp($0 - top) }, total = weights.reduce(0, +)
-                        for e in 0..<s.dv {
-                            let expected = (0..<visible).reduce(0.0) { $0 + weights[$1] * Double(vs[(kv * s.tk + $1) * s.dv + e]) } / total
-                            let got = Double(out[oRow + e])
-                            worst = max(worst, got.isFinite ? abs(expected - got) : .infinity)
-                            largest = max(largest, abs(expected))
-                        }
-                    }
-                }
-            }
+            let expected = referenceAttention(s, q: q.floats.map(Double.init), k: k.floats.map(Double.init),
+                                              v: v.floats.map(Double.init))
+            let (worst, largest, misplacedNaNs) = compare(out, expected, dv: s.dv)
             #expect(worst <= 2e-6 * largest, "\(s): \(worst) vs \(largest)")
             #expect(misplacedNaNs == 0, "\(s): \(misplacedNaNs) outputs of queries that see no key are not NaN")
         }
@@ -114,7 +129,7 @@ import Testing
     /// one with more queries than keys (NaN rows). Within 2e-5 · max, while the same inputs in float32 differ by
     /// more than 1e-3 · max: a missing rounding of any operand fails it.
     static func checkBlockedAttentionInBFloat16() {
-        let shapes: [(b: Int, hq: Int, hkv: Int, tq: Int, tk: Int, d: Int, dv: Int, causal: Bool)] = [
+        let shapes: [Shape] = [
             (1, 4, 2, 61, 200, 40, 24, false), (1, 1, 1, 16, 17, 3, 5, false), (2, 2, 1, 100, 151, 17, 33, true),
             (1, 3, 1, 70, 50, 8, 8, true),
         ]
@@ -134,39 +149,13 @@ import Testing
             let out = scaledDotProductAttention(query: q, key: kPadded, value: vPadded, isCausal: s.causal,
                                                 precision: .bfloat16).floats
             let float32 = scaledDotProductAttention(query: q, key: kPadded, value: vPadded, isCausal: s.causal).floats
-            let qs = q.floats.map(bf16), ks = k.floats.map(bf16), vs = v.floats.map(bf16)
-            let scale = 1 / Double(s.d).squareRoot()
-            var worst = 0.0, worstFloat32 = 0.0, largest = 0.0, misplacedNaNs = 0
-            for b in 0..<s.b {
-                for h in 0..<s.hq {
-                    let kv = b * s.hkv + h / (s.hq / s.hkv)
-                    for i in 0..<s.tq {
-                        let qRow = ((b * s.hq + h) * s.tq + i) * s.d, oRow = ((b * s.hq + h) * s.tq + i) * s.dv
-                        let visible = s.causal ? min(s.tk, max(0, i + s.tk - s.tq + 1)) : s.tk
-                        if visible == 0 {
-                            misplacedNaNs += (0..<s.dv).filter { !out[oRow + $0].isNaN }.count
-                            continue
-                        }
-                        let logits = (0..<visible).map { j in
-                            (0..<s.d).reduce(0.0) { $0 + qs[qRow + $1] * ks[(kv * s.tk + j) * s.d + $1] } * scale
-                        }
-                        let top = logits.max() ?? 0
-                        let exponentials = logits.map { exp($0 - top) }, total = exponentials.reduce(0, +)
-                        let weights = exponentials.map { bf16(Float($0)) }
-                        for e in 0..<s.dv {
-                            let expected = (0..<visible).reduce(0.0) { $0 + weights[$1] * vs[(kv * s.tk + $1) * s.dv + e] } / total
-                            let got = Double(out[oRow + e])
-                            worst = max(worst, got.isFinite ? abs(expected - got) : .infinity)
-                            worstFloat32 = max(worstFloat32, abs(expected - Double(float32[oRow + e])))
-                            largest = max(largest, abs(expected))
-                        }
-                    }
-                }
-            }
+            let expected = referenceAttention(s, q: q.floats.map(bf16), k: k.floats.map(bf16), v: v.floats.map(bf16),
+                                              weight: { bf16(Float($0)) })
+            let (worst, largest, misplacedNaNs) = compare(out, expected, dv: s.dv)
             #expect(worst <= 2e-5 * largest, "\(s): \(worst) vs \(largest)")
             #expect(misplacedNaNs == 0, "\(s): \(misplacedNaNs) outputs of queries that see no key are not NaN")
             worstRatio = max(worstRatio, worst / largest)
-            float32Ratio = min(float32Ratio, worstFloat32 / largest)
+            float32Ratio = min(float32Ratio, compare(float32, expected, dv: s.dv).worst / largest)
         }
         #expect(float32Ratio > 1e-3, "float32 attention is within \(float32Ratio) of the bf16 reference")
         print("blocked attention in bf16: worst \(worstRatio) of max; float32 differs by at least \(float32Ratio)")
