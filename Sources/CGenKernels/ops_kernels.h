@@ -2,6 +2,7 @@
 // instruction set: each ops_<isa>.c defines GK_OPS_WIDTH (lanes), GK_OPS_TABLE (the exported table's name)
 // and GK_OPS_HAS_FMA, optionally opens a target-attribute region, then includes this file. Using one source
 // keeps every path numerically the same algorithm, so the scalar and SIMD paths agree to rounding.
+#include "gk_internal.h"
 #include "ops_table.h"
 #include <stdint.h>
 #include <string.h>
@@ -251,25 +252,19 @@ static void softmax_row(const float *x, float *y, long n) {
     for (; i < n; i++) y[i] *= inv;
 }
 
+/// bfloat16 bits of non-negative e (round to nearest even, as gk_f32_to_bf16_scalar), kept in the high half of
+/// each lane.
+static inline vi round_to_bf16_high(vf e) {
+    vi u = __builtin_bit_cast(vi, e);
+    return (u + 0x7fff + ((u >> 16) & 1)) & (int32_t)0xffff0000;
+}
+static inline uint32_t round_to_bf16_high_scalar(float e) { return (uint32_t)gk_f32_to_bf16_scalar(e) << 16; }
+
 /// One key block of an online softmax (flash attention), over columns: s holds `rows` keys × `cols` queries
 /// (row-major, a GEMM B panel). For each query column, with its running max m and sum l over earlier key blocks,
 /// replaces the scores by exp(s - m') for the new max m', updates m and l, and writes exp(m - m') to corr: the
 /// factor that column's earlier output must be scaled by. Max and sum run down the columns, so every step is a
 /// full vector and nothing is reduced across lanes. NaN scores propagate into l, and so into the output.
-/// bfloat16 bits of non-negative e (round to nearest even), kept in the high half of each lane.
-static inline vi round_to_bf16_high(vf e) {
-    vi u = __builtin_bit_cast(vi, e);
-    return (u + 0x7fff + ((u >> 16) & 1)) & (int32_t)0xffff0000;
-}
-static inline uint32_t round_to_bf16_high_scalar(float e) {
-    uint32_t u;
-    memcpy(&u, &e, sizeof u);
-    return (u + 0x7fffu + ((u >> 16) & 1u)) & 0xffff0000u;
-}
-
-/// The online softmax step of blocked attention, down the key axis of scores s [rows][cols] (one column per
-/// query): raises each column's running max m, turns the scores into e^(s - m), adds them to the running sum l in
-/// float32 and gives the factor corr by which the column's earlier output shrinks.
 ///
 /// round 0: the exponentials replace s. round 1, pairs NULL: they replace s rounded to bfloat16, for a product
 /// that takes bf16 operands but multiplies in float32. round 1 with pairs: s is left as it was and
