@@ -50,12 +50,7 @@ typedef struct {
 static long kpack_size(const flash_ctx *c) { return c->key_panels * c->depth * c->kt->mr; }
 static long vpack_size(const flash_ctx *c) { return c->value_panels * c->key_slots * c->kt->mr; }
 
-static float rounded_to_bf16(float x) {
-    uint32_t u = (uint32_t)gk_f32_to_bf16_scalar(x) << 16;
-    float f;
-    memcpy(&f, &u, sizeof f);
-    return f;
-}
+static float rounded_to_bf16(float x) { return gk_bf16_to_f32_scalar(gk_f32_to_bf16_scalar(x)); }
 
 /// `rows` rows of D elements (row stride ld) as one panel `width` wide, [depth][width] slots, zero past `rows`:
 /// float32 values, rounded to bf16 in bf16 mode, or bf16 pairs of adjacent elements (row_buf holds D + 1 halves).
